@@ -1,0 +1,43 @@
+/// The single exit-code table. Numbers follow the reference system where it has one; a number is
+/// never reused for a second meaning. `x07lp help exit-codes` and the README print this table.
+public enum ExitCode: Int32, CaseIterable, Sendable {
+    case ok = 0
+    case usage = 2
+    case invalidInput = 3
+    case digestMismatch = 12
+    case gateRejected = 13
+    case sloRollback = 14
+    case retryBudgetExhausted = 15
+    case metricsMissing = 16
+    case stateLocked = 17
+    case killSwitchEngaged = 18
+    case stateCorrupt = 19
+    case unsupportedPlanStep = 26
+    case internalError = 50
+
+    public var meaning: String {
+        switch self {
+        case .ok: return "success (also a paused or stopped deployment)"
+        case .usage: return "usage error, or a named file, record or id was not found"
+        case .invalidInput: return "invalid input document (JSON, UTF-8, size, schema or schema_version)"
+        case .digestMismatch: return "digest mismatch or broken pack seal"
+        case .gateRejected: return "an intake gate rejected the change"
+        case .sloRollback: return "SLO analysis rolled the deployment back"
+        case .retryBudgetExhausted: return "analysis stayed inconclusive until the retry budget ran out"
+        case .metricsMissing: return "no metrics snapshot left for an analysis step"
+        case .stateLocked: return "state directory locked by another writer, or a concurrent change"
+        case .killSwitchEngaged: return "an app or platform kill switch blocks this run"
+        case .stateCorrupt: return "state verification found a damaged or inconsistent record"
+        case .unsupportedPlanStep: return "the plan has a step this engine does not know"
+        case .internalError: return "internal error (a bug: please report it)"
+        }
+    }
+
+    /// The table as text, one `code  meaning` line each.
+    public static var table: String {
+        allCases.map { code in
+            let number = String(code.rawValue)
+            return String(repeating: " ", count: 3 - number.count) + number + "  " + code.meaning
+        }.joined(separator: "\n")
+    }
+}
