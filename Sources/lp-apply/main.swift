@@ -1,1 +1,6 @@
-print("todo")
+import LPShared
+
+PlannedStage.main(
+    stage: "lp-apply",
+    summary: "execute a deploy plan against a target; control actions",
+    plannedWork: "the step machine and control actions arrive with the deploy-loop issue.")

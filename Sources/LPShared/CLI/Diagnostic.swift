@@ -22,9 +22,7 @@ public struct Diagnostic: Codable, Equatable, Sendable {
 
     /// `x07lp: error[LP_CODE]: message` — the human form written to stderr.
     public var humanLine: String {
-        var line = "x07lp: \(severity.rawValue)[\(code)]: \(message)"
-        if let pointer = data?["pointer"]?.stringValue { line += " (at \(pointer.isEmpty ? "the document root" : pointer))" }
-        return line
+        "x07lp: \(severity.rawValue)[\(code)]: \(message)"
     }
 }
 

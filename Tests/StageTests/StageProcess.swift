@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+
+/// Runs a built stage binary (or scripts/x07lp) as a real process: stdin bytes in, exit status,
+/// stdout and stderr out. Binaries come from $X07LP_BIN_DIR or the directory of this test bundle.
+struct StageResult {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+enum StageProcess {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let binDir: String = {
+        if let dir = ProcessInfo.processInfo.environment["X07LP_BIN_DIR"] { return dir }
+        let bundle = Bundle.main.bundleURL
+        for candidate in [bundle, bundle.deletingLastPathComponent()] where
+            FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("lp-validate").path) {
+            return candidate.path
+        }
+        return repoRoot + "/.build/debug"
+    }()
+
+    static var x07lp: String { repoRoot + "/scripts/x07lp" }
+
+    static func binary(_ name: String) -> String { binDir + "/" + name }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil,
+                    environment: [String: String] = [:], cwd: String? = nil) throws -> StageResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["X07LP_BIN_DIR"] = binDir
+        env["X07LP_CONTRACTS_DIR"] = repoRoot + "/contracts"
+        env.removeValue(forKey: "X07LP_STATE_DIR")
+        env.removeValue(forKey: "X07LP_NOW_UNIX_MS")
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        process.standardInput = inPipe
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        // Feed stdin and drain both outputs concurrently so large documents cannot deadlock.
+        let group = DispatchGroup()
+        var out = Data(), err = Data()
+        DispatchQueue.global().async(group: group) { out = outPipe.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { err = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin)) }
+        try? inPipe.fileHandleForWriting.close()
+        group.wait()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, "\(executable) \(arguments) died from a signal")
+        return StageResult(status: process.terminationStatus, stdout: [UInt8](out),
+                           stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    static func x07lp(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> StageResult {
+        try run(x07lp, arguments, stdin: stdin, environment: environment)
+    }
+
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "x07lp-test-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+/// `../shared/upstream`, or nil (tests then skip).
+enum Upstream {
+    static let root: String? = {
+        if let env = ProcessInfo.processInfo.environment["X07LP_UPSTREAM_DIR"] {
+            return FileManager.default.fileExists(atPath: env) ? env : nil
+        }
+        let path = URL(fileURLWithPath: StageProcess.repoRoot + "/../shared/upstream").standardizedFileURL.path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }()
+
+    static func require(_ relative: String) throws -> String {
+        guard let root, FileManager.default.fileExists(atPath: root + "/" + relative) else {
+            throw XCTSkip("../shared/upstream/\(relative) absent")
+        }
+        return root + "/" + relative
+    }
+}
