@@ -1,11 +1,13 @@
 import LPShared
 
-// lp-validate: the validation stage. Hosts the schema tools, `canon`, `digest` and the exit-code
-// table; intake of sealed packs (`x07lp deploy accept`) arrives with the intake issue.
+// lp-validate: the validation stage. Its default command is intake of a change request and a
+// sealed pack (`x07lp deploy accept`); it also hosts the schema tools, `canon`, `digest` and
+// the exit-code table.
 StageRunner.main(
     stage: "lp-validate",
-    summary: "validate documents against the x07lp contracts; canonical JSON and digests",
+    summary: "intake of sealed packs; validation against the x07lp contracts; canonical JSON and digests",
     commands: [
+        IntakeCommand.command,
         SchemaCommands.list, SchemaCommands.get, SchemaCommands.validate,
         CanonCommand.command, DigestCommand.command, ExitCodesCommand.command,
     ])

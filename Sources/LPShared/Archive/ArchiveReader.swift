@@ -14,7 +14,11 @@ public struct ArchiveEntryHeader: Sendable {
     /// Size from the header; nil when the format does not say (e.g. streamed zip entries).
     public var declaredSize: Int64?
 
-    public var name: String? { String(validating: nameBytes, as: UTF8.self) }
+    public init(nameBytes: [UInt8], kind: Kind, declaredSize: Int64?) {
+        self.nameBytes = nameBytes
+        self.kind = kind
+        self.declaredSize = declaredSize
+    }
 }
 
 /// Streams the entries of a tar / tar.gz / tar.xz / tar.zst / zip archive through libarchive in
@@ -49,7 +53,7 @@ public final class ArchiveReader {
     }
 
     /// Compressed bytes consumed so far (for expansion-ratio limits).
-    public var compressedBytesRead: Int64 { archive_filter_bytes(handle, -1) }
+    public var compressedBytesConsumed: Int64 { archive_filter_bytes(handle, -1) }
 
     /// The next entry's header, or nil at the end of the archive.
     public func nextHeader() throws -> ArchiveEntryHeader? {

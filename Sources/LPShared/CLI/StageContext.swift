@@ -36,19 +36,22 @@ public struct StageContext {
     public var quiet: Bool { arguments.has("--quiet") }
 }
 
-/// What a command produced: the result document (or raw bytes for byte-exact tools such as
-/// `canon`), its exit code, warnings, and the artifacts it wrote.
+/// What a command produced: the report's `result`, the plain-mode document when that differs
+/// (intake prints the execution, its report carries ids and digests), or raw bytes for
+/// byte-exact tools such as `canon`; its exit code, warnings, and the artifacts it wrote.
 public struct StageOutput {
     public var result: JSON
+    public var document: JSON?
     public var rawBytes: [UInt8]?
     public var exitCode: ExitCode
     public var diagnostics: [Diagnostic]
     public var artifacts: [ArtifactRef]
     public var runId: String?
 
-    public init(result: JSON, rawBytes: [UInt8]? = nil, exitCode: ExitCode = .ok, diagnostics: [Diagnostic] = [],
-                artifacts: [ArtifactRef] = [], runId: String? = nil) {
+    public init(result: JSON, document: JSON? = nil, rawBytes: [UInt8]? = nil, exitCode: ExitCode = .ok,
+                diagnostics: [Diagnostic] = [], artifacts: [ArtifactRef] = [], runId: String? = nil) {
         self.result = result
+        self.document = document
         self.rawBytes = rawBytes
         self.exitCode = exitCode
         self.diagnostics = diagnostics

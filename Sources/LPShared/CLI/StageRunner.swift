@@ -97,7 +97,7 @@ public enum StageRunner {
         } else if let raw = output.rawBytes {
             emitBytes(raw)
         } else if !failed {
-            emitBytes(output.result.encoded(style) + [0x0A])
+            emitBytes((output.document ?? output.result).encoded(style) + [0x0A])
         }
         exit(output.exitCode.rawValue)
     }

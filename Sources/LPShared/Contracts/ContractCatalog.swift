@@ -98,3 +98,22 @@ extension SchemaViolation {
                                  "schema_pointer": .string(schemaLocation), "keyword": .string(keyword)])
     }
 }
+
+/// An input file read whole, parsed, and checked against its contract: its raw bytes (pinned
+/// digests of referenced files are over raw bytes) and its JSON.
+public struct ContractDocument {
+    public var path: String
+    public var bytes: [UInt8]
+    public var json: JSON
+    public var rawDigest: DigestRef { DigestRef(of: bytes) }
+    public var canonicalDigest: DigestRef { DigestRef(of: json) }
+
+    public static let maxBytes = 16 << 20
+
+    public init(path: String, contract: String, catalog: ContractCatalog) throws {
+        self.path = path
+        bytes = try InputDocument.readFile(path, limit: ContractDocument.maxBytes)
+        json = try InputDocument(bytes: bytes, source: path).json
+        try catalog.validate(json, as: contract, source: path)
+    }
+}

@@ -39,14 +39,15 @@ public struct BlobStore {
     }
 }
 
-/// Streams bytes into a temp file in the blob area while hashing them; `commit` moves the file
-/// to its content address. Used for pack files, so a large asset never sits in memory whole.
+/// Streams bytes into a temp file in the blob area while hashing them. `stage` ends the write
+/// and checks the digest; the staged blob reaches its content address only on `commit`, so a
+/// pack that fails a later check leaves nothing in the store. Large assets never sit in memory.
 public final class BlobWriter {
     private let store: BlobStore
     private let tempPath: String
-    private var fd: Int32
+    private let fd: Int32
     private let hasher = SHA256Hasher()
-    private var finished = false
+    private var closed = false
 
     public init(store: BlobStore) throws {
         self.store = store
@@ -58,7 +59,7 @@ public final class BlobWriter {
     }
 
     deinit {
-        if !finished {
+        if !closed {
             close(fd)
             unlink(tempPath)
         }
@@ -71,20 +72,52 @@ public final class BlobWriter {
         try AtomicFile.writeAll(fd, buffer, path: tempPath)
     }
 
-    /// Finishes the blob. With `expected`, a digest or length mismatch discards it (exit 12).
-    public func commit(logicalName: String, mediaType: String, expected: DigestRef? = nil) throws -> ArtifactRef {
-        finished = true
-        defer { close(fd) }
+    /// Ends the write. With `expected`, a digest or length mismatch discards the bytes (exit 12).
+    public func stage(logicalName: String, mediaType: String, expected: DigestRef? = nil) throws -> StagedBlob {
+        closed = true
         let digest = DigestRef(sha256: Hex.encode(hasher.finish()), bytes_len: Int(hasher.bytesHashed))
+        let synced = fsync(fd) == 0
+        close(fd)
         if let expected, expected != digest {
             unlink(tempPath)
             throw LPError(.digestMismatch, code: "LP_DIGEST_MISMATCH",
                           "\(logicalName): expected sha256 \(expected.sha256) (\(expected.bytes_len) bytes), got \(digest.sha256) (\(digest.bytes_len) bytes)")
         }
-        guard fsync(fd) == 0 else { unlink(tempPath); throw AtomicFile.ioError("fsync", tempPath) }
+        guard synced else { unlink(tempPath); throw AtomicFile.ioError("fsync", tempPath) }
         let ref = ArtifactRef(digest: digest, mediaType: mediaType, logicalName: logicalName,
                               storeURI: "sha256:" + digest.sha256)
-        let target = store.state.path(StateDirectory.blob(digest.sha256))
+        return StagedBlob(store: store, tempPath: tempPath, ref: ref)
+    }
+
+    public func commit(logicalName: String, mediaType: String, expected: DigestRef? = nil) throws -> ArtifactRef {
+        try stage(logicalName: logicalName, mediaType: mediaType, expected: expected).commit()
+    }
+}
+
+/// Hashed, synced bytes waiting for their content address. Dropped without `commit`, they vanish.
+public final class StagedBlob {
+    public let ref: ArtifactRef
+    private let store: BlobStore
+    private let tempPath: String
+    private var done = false
+
+    init(store: BlobStore, tempPath: String, ref: ArtifactRef) {
+        self.store = store
+        self.tempPath = tempPath
+        self.ref = ref
+    }
+
+    deinit {
+        if !done { unlink(tempPath) }
+    }
+
+    /// Moves the bytes to `store/blobs/sha256/<2>/<sha>` (a no-op when already there) and writes
+    /// the blob's meta record. Requires the writer lock.
+    @discardableResult
+    public func commit() throws -> ArtifactRef {
+        guard !done else { return ref }
+        done = true
+        let target = store.state.path(StateDirectory.blob(ref.sha256))
         if FileManager.default.fileExists(atPath: target) {
             unlink(tempPath)
         } else {
@@ -92,5 +125,10 @@ public final class BlobWriter {
         }
         try store.writeMeta(ref)
         return ref
+    }
+
+    /// Reads the staged bytes (for small documents such as a pack manifest).
+    public func read(limit: Int) throws -> [UInt8] {
+        try InputDocument.readFile(tempPath, limit: limit)
     }
 }

@@ -1,0 +1,48 @@
+/// `lp.deploy.execution@0.1.0`: the one document that flows through the deploy pipeline.
+public struct DeployExecution: Codable, Equatable, Sendable {
+    public struct Step: Codable, Equatable, Sendable {
+        public var idx: Int
+        public var name: String?
+        public var kind: String?
+        public var status: String
+        public var started_unix_ms: Int64
+        public var ended_unix_ms: Int64?
+        public var attempt: Int?
+        public var latest_weight_pct: Int?
+        public var analysis_decision: String?
+        public var decisions: [String]?
+        public var evidence: [TypedRef]?
+    }
+
+    public struct PlanRef: Codable, Equatable, Sendable {
+        public var kind = "x07.deploy.plan@0.2.0"
+        public var digest: DigestRef
+    }
+
+    public static let schemaVersion = "lp.deploy.execution@0.1.0"
+    public var schema_version = DeployExecution.schemaVersion
+    public var exec_id: String
+    public var run_id: String
+    public var created_unix_ms: Int64
+    public var status: String
+    public var plan: PlanRef?
+    public var steps: [Step]
+    public var meta: JSON?
+
+    public init(exec_id: String, run_id: String, created_unix_ms: Int64, status: String, plan: PlanRef? = nil,
+                steps: [Step] = [], meta: JSON? = nil) {
+        self.exec_id = exec_id
+        self.run_id = run_id
+        self.created_unix_ms = created_unix_ms
+        self.status = status
+        self.plan = plan
+        self.steps = steps
+        self.meta = meta
+    }
+
+    /// The document; `plan` is written as `null` when absent (as the reference system does).
+    public func json() throws -> JSON {
+        let encoded = try JSON(encoding: self)
+        return encoded["plan"] == nil ? encoded.setting("plan", .null) : encoded
+    }
+}
