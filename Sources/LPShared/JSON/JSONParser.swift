@@ -139,9 +139,16 @@ public struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            if members.updateValue(value, forKey: key) != nil {
-                throw failure(.duplicateKey, "duplicate member name \"\(key)\"", at: keyStart)
+            if let existing = members.index(forKey: key) {
+                // Swift strings compare by canonical equivalence, so "é" and "e\u{301}" would
+                // collide as keys; refuse such documents by name instead of merging members.
+                let stored = members.keys[existing]
+                let message = Array(stored.unicodeScalars) == Array(key.unicodeScalars)
+                    ? "duplicate member name \"\(key)\""
+                    : "member names \"\(stored)\" and \"\(key)\" differ only by Unicode normalization (not supported)"
+                throw failure(.duplicateKey, message, at: keyStart)
             }
+            members[key] = value
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","): position += 1
