@@ -66,21 +66,17 @@ struct PackIngest {
             }
 
             // With the manifest known, an undeclared or oversized entry is refused before its data.
-            var cap = limits.maxTotalBytes - total
-            if let declared {
-                guard let expected = declared[name] else { throw undeclared(name) }
-                if let size = header.declaredSize, size > Int64(expected.bytes_len) { throw oversize(name, expected, size) }
-                cap = min(cap, Int64(expected.bytes_len))
-            }
+            let expected = declared?[name]
+            if declared != nil && expected == nil { throw undeclared(name) }
+            if let expected, let size = header.declaredSize, size > Int64(expected.bytes_len) { throw oversize(name, expected, size) }
             let writer = try BlobWriter(store: store)
             while true {
                 let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
                 if n == 0 { break }
                 total += Int64(n)
-                if Int64(writer.bytesWritten) + Int64(n) > cap {
-                    if let expected = declared?[name] { throw oversize(name, expected, Int64(writer.bytesWritten) + Int64(n)) }
-                    throw tooLarge()
-                }
+                if total > limits.maxTotalBytes { throw tooLarge() }
+                let size = Int64(writer.bytesWritten) + Int64(n)
+                if let expected, size > Int64(expected.bytes_len) { throw oversize(name, expected, size) }
                 try checkRatio(total)
                 try buffer.withUnsafeBytes { try writer.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 progress(total)
@@ -123,7 +119,6 @@ struct PackIngest {
             throw LPError(.invalidInput, code: "LP_PACK_COMPRESSION_RATIO",
                           "archive expands more than \(limits.maxExpansionRatio)x (\(total) bytes from \(compressed) compressed): refused as a compression bomb")
         }
-        if total > limits.maxTotalBytes { throw tooLarge() }
     }
 
     /// Every declared file present with its exact size and digest; every staged file declared.
@@ -156,7 +151,7 @@ struct PackIngest {
 
     private func oversize(_ name: String, _ expected: DigestRef, _ size: Int64) -> LPError {
         LPError(.digestMismatch, code: "LP_PACK_ENTRY_OVERSIZE",
-                "pack file \"\(name)\" is larger than its declared \(expected.bytes_len) bytes (\(size) or more)",
+                "pack file \"\(name)\" is larger than its declared \(expected.bytes_len) bytes (at least \(size))",
                 data: ["path": .string(name)])
     }
 
