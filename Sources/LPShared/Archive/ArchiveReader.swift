@@ -36,8 +36,8 @@ public final class ArchiveReader {
         archive_read_support_format_tar(handle)
         archive_read_support_format_zip(handle)
         guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+            // The object is fully initialized here, so deinit frees the handle.
             let message = errorMessage
-            archive_read_free(handle)
             throw LPError(.invalidInput, code: "LP_PACK_ARCHIVE_INVALID", "\(path): not a readable tar or zip archive (\(message))")
         }
     }
