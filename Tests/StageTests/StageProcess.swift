@@ -26,11 +26,16 @@ enum StageProcess {
 
     static var x07lp: String { repoRoot + "/scripts/x07lp" }
 
+    /// A child that refuses its input early closes the pipe while we still write to it; that
+    /// must be an EPIPE for the writer, not a signal that kills the test runner.
+    static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     static func binary(_ name: String) -> String { binDir + "/" + name }
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], stdin: [UInt8]? = nil,
                     environment: [String: String] = [:], cwd: String? = nil) throws -> StageResult {
+        ignoreSIGPIPE
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
