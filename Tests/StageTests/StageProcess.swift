@@ -70,8 +70,16 @@ enum StageProcess {
         try run(x07lp, arguments, stdin: stdin, environment: environment)
     }
 
+    /// One scratch root per test process, removed when the process exits.
+    static let scratchRoot: String = {
+        let root = NSTemporaryDirectory() + "x07lp-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: StageProcess.scratchRoot) }
+        return root
+    }()
+
     static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "x07lp-test-\(UUID().uuidString)"
+        let path = scratchRoot + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
