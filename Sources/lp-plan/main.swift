@@ -1,6 +1,8 @@
 import LPShared
 
-PlannedStage.main(
+// lp-plan: turns a planned execution into one with a stored x07.deploy.plan@0.2.0, generated
+// from the ops profile accepted at intake or adopted from --plan.
+StageRunner.main(
     stage: "lp-plan",
-    summary: "deploy plan: generate or adopt x07.deploy.plan@0.2.0 for a planned execution",
-    plannedWork: "plan generation and adoption arrive with the deploy-loop issue.")
+    summary: "pin a deploy plan (x07.deploy.plan@0.2.0) to a planned execution",
+    commands: [PlanCommand.command])

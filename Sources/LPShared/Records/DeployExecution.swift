@@ -17,6 +17,7 @@ public struct DeployExecution: Codable, Equatable, Sendable {
     public struct PlanRef: Codable, Equatable, Sendable {
         public var kind = "x07.deploy.plan@0.2.0"
         public var digest: DigestRef
+        public init(digest: DigestRef) { self.digest = digest }
     }
 
     public static let schemaVersion = "lp.deploy.execution@0.1.0"
