@@ -1,6 +1,7 @@
 import LPShared
 
-PlannedStage.main(
+// lp-apply: the deploy step machine (SPEC §8.2) on the local target (§8.3).
+StageRunner.main(
     stage: "lp-apply",
-    summary: "execute a deploy plan against a target; control actions",
-    plannedWork: "the step machine and control actions arrive with the deploy-loop issue.")
+    summary: "run a deployment's plan on the local target",
+    commands: [ApplyCommand.command] + DeployControls.commands + KillControls.commands)

@@ -28,6 +28,11 @@ enum PlanCommand {
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         let (execution, _) = try ExecutionInput.load(ctx, catalog: catalog)
+        if execution.status != "planned", execution.plan != nil, ctx.arguments.value("--plan") == nil {
+            // Already planned and under way (e.g. `deploy run` again after a pause): pass it on.
+            return StageOutput(result: ["deployment_id": .string(execution.exec_id), "plan_digest": execution.plan?.digest.json ?? .null],
+                               document: try execution.json(), runId: execution.run_id)
+        }
         guard execution.status == "planned" else {
             throw LPError(.usage, code: "LP_EXECUTION_NOT_PLANNED",
                           "deployment \(execution.exec_id) is \(execution.status); only a planned execution can be (re)planned")

@@ -12,6 +12,17 @@ public struct DeployExecution: Codable, Equatable, Sendable {
         public var analysis_decision: String?
         public var decisions: [String]?
         public var evidence: [TypedRef]?
+
+        public init(idx: Int, name: String, kind: String, status: String, started_unix_ms: Int64) {
+            self.idx = idx
+            self.name = name
+            self.kind = kind
+            self.status = status
+            self.started_unix_ms = started_unix_ms
+            self.attempt = 1
+            self.decisions = []
+            self.evidence = []
+        }
     }
 
     public struct PlanRef: Codable, Equatable, Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How deploy stages get the execution they work on: `--deployment-id X`, or the execution
-/// document an upstream stage printed (stdin / `--in`). Either way the stored
+/// document an upstream stage printed (stdin / `--in`), or its `--report` envelope. Either way the stored
 /// `deploy/<exec_id>.json` is the source of truth; the piped document only names it.
 /// A failed upstream document is refused with the upstream's exit code.
 public enum ExecutionInput {
@@ -12,8 +12,16 @@ public enum ExecutionInput {
         } else {
             let input = try ctx.readInput()
             try refuseFailedUpstream(input.json, source: input.source)
-            try catalog.validate(input.json, as: DeployExecution.schemaVersion, source: input.source)
-            execId = input.json["exec_id"]?.stringValue ?? ""
+            if input.json["schema_version"] == "lp.cli.report@0.1.0" {
+                // An upstream `--report` that succeeded names the deployment in its result.
+                guard let id = input.json["result"]?["exec_id"]?.stringValue ?? input.json["result"]?["deployment_id"]?.stringValue else {
+                    throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(input.source): the report names no deployment", stage: .parse)
+                }
+                execId = id
+            } else {
+                try catalog.validate(input.json, as: DeployExecution.schemaVersion, source: input.source)
+                execId = input.json["exec_id"]?.stringValue ?? ""
+            }
         }
         try StateDirectory.checkComponent(execId, what: "deployment id")
         let relative = StateDirectory.execution(execId)

@@ -76,7 +76,7 @@ public enum AtomicFile {
         close(fd)
     }
 
-    static func ioError(_ operation: String, _ path: String) -> LPError {
+    public static func ioError(_ operation: String, _ path: String) -> LPError {
         LPError(.usage, code: "LP_STATE_IO", "\(operation) \(path): \(String(cString: strerror(errno)))")
     }
 }

@@ -84,3 +84,12 @@ public struct StateDirectory: Sendable {
         try StateLock(stateRoot: root, timeout: timeout)
     }
 }
+
+extension StateDirectory {
+    /// Runs `body` holding the writer lock (short critical sections of long-running stages).
+    public func withLock<T>(timeout: Double = 10, _ body: () throws -> T) throws -> T {
+        let held = try lock(timeout: timeout)
+        defer { withExtendedLifetime(held) {} }
+        return try body()
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import LPShared
+
+/// The step machine of SPEC §8.2. Runs the expanded plan from the first step not yet done,
+/// records a decision per step with its evidence, persists the execution after every step (a
+/// crash leaves the last finished step on disk) and watches for control actions between steps
+/// and during pauses.
+struct ApplyEngine {
+    enum Ending: Equatable {
+        case promoted, rolledBack, retryExhausted, metricsMissing, paused, stopped, awaitingPromote, killed
+    }
+
+    let state: StateDirectory
+    let clock: LogicalClock
+    let catalog: ContractCatalog
+    let target: TargetDriver
+    let steps: [RunStep]
+    let slo: (json: JSON, digest: DigestRef)?
+    let pauseScale: Double
+    let runId: String
+    var feed: MetricsFeed
+    var execution: DeployExecution
+    var meta: ExecutionMetaLocal
+    var artifacts: [ArtifactRef] = []
+    var decisionRefs: [(id: String, digest: DigestRef)] = []
+    var tick = 0
+
+    private var writer: ExecutionWriter { ExecutionWriter(state: state) }
+
+    mutating func now() -> Int64 {
+        defer { tick += 1 }
+        return clock.unixMs(step: tick)
+    }
+
+    /// Runs to an ending; every ending is persisted before returning.
+    mutating func run() throws -> Ending {
+        execution.status = "started"
+        let first = execution.steps.firstIndex { $0.status != "ok" && $0.status != "skipped" } ?? execution.steps.count
+        for index in first..<steps.count {
+            if let ending = try controlEnding() { return ending }
+            if index >= execution.steps.count {
+                execution.steps.append(.init(idx: index, name: steps[index].name, kind: steps[index].kind,
+                                             status: "running", started_unix_ms: now()))
+            }
+            if let from = meta.rerun_from_step_idx, index < from, ![.prepare, .startCandidate].contains(steps[index]) {
+                execution.steps[index].status = "skipped"
+                execution.steps[index].ended_unix_ms = now()
+                continue
+            }
+            if let ending = try perform(steps[index], at: index) { return ending }
+            execution.steps[index].status = "ok"
+            execution.steps[index].ended_unix_ms = now()
+            try persist()
+        }
+        return .promoted
+    }
+
+    /// A stop or pause recorded by a control action since the last look.
+    mutating func controlEnding() throws -> Ending? {
+        let control = try writer.control(of: execution.exec_id)
+        if control.status == "aborted" { return .stopped }
+        if control.controlState == "killed" { return .killed }
+        if control.controlState == "paused" {
+            meta.control_state = "paused"
+            meta.pause_reason = control.pauseReason
+            try persist()
+            return .paused
+        }
+        return nil
+    }
+
+    mutating func persist() throws {
+        meta.updated_unix_ms = clock.unixMs(step: tick)
+        let (stored, _) = try writer.write(execution, meta: meta)
+        execution = stored
+        meta = ExecutionMetaLocal.of(stored) ?? meta
+    }
+
+    private mutating func perform(_ step: RunStep, at index: Int) throws -> Ending? {
+        switch step {
+        case .prepare:
+            try target.prepare(execId: execution.exec_id)
+            try record(index, kind: "deploy.prepare", outcome: "allow", code: "LP_SLOTS_PREPARED",
+                   message: "slot directories materialized from the pack")
+        case .startCandidate:
+            let revision = try target.startCandidate(execId: execution.exec_id)
+            meta.runtime.candidate = .init(revision_digest: revision, status: "started", started_unix_ms: clock.unixMs(step: tick),
+                                           health: .init(ok: true), workdir: StateDirectory.runtimeSlot(execution.exec_id, "candidate"))
+            try setWeight(0, at: index)
+            try record(index, kind: "deploy.start_candidate", outcome: "allow", code: "LP_CANDIDATE_STARTED",
+                   message: "candidate started at weight 0")
+        case .setWeight(let pct):
+            try setWeight(pct, at: index)
+            try record(index, kind: "deploy.set_weight", outcome: "allow", code: "LP_WEIGHT_SET", message: "candidate weight \(pct)%")
+        case .pause(let seconds):
+            if let ending = try pause(seconds: seconds) {
+                try record(index, kind: "deploy.pause", outcome: "allow", code: "LP_PAUSE_INTERRUPTED",
+                       message: "pause of \(seconds)s interrupted by a control action")
+                execution.steps[index].status = "ok"
+                execution.steps[index].ended_unix_ms = now()
+                if ending == .paused { meta.control_state = "paused" }
+                try persist()
+                return ending
+            }
+            try record(index, kind: "deploy.pause", outcome: "allow", code: "LP_PAUSE_DONE", message: "paused \(seconds)s")
+        case .analysis(let require):
+            return try analyze(at: index, require: require)
+        case .awaitPromote:
+            meta.control_state = "paused"
+            meta.pause_reason = "awaiting deploy promote"
+            try record(index, kind: "deploy.await_promote", outcome: "allow", code: "LP_DEPLOY_AWAITING_PROMOTE",
+                   message: "blue-green without auto_promote: waiting for `deploy promote`")
+            execution.steps[index].status = "ok"
+            execution.steps[index].ended_unix_ms = now()
+            try persist()
+            return .awaitingPromote
+        case .promote:
+            try setWeight(100, at: index)
+            try target.promote(execId: execution.exec_id)
+            meta.runtime.stable = meta.runtime.candidate
+            meta.runtime.stable.workdir = StateDirectory.runtimeSlot(execution.exec_id, "stable")
+            meta.runtime.candidate = .init(status: "stopped")
+            meta.outcome = "promoted"
+            meta.control_state = "terminal"
+            meta.ended_unix_ms = clock.unixMs(step: tick)
+            execution.status = "completed"
+            try record(index, kind: "deploy.promote", outcome: "allow", code: "LP_DEPLOY_PROMOTED",
+                   message: "candidate promoted to stable at weight 100")
+        }
+        return nil
+    }
+
+    private mutating func setWeight(_ pct: Int, at index: Int) throws {
+        let router = try target.setWeight(pct, execId: execution.exec_id, nowUnixMs: clock.unixMs(step: tick))
+        meta.routing.candidate_weight_pct = pct
+        meta.routing.last_updated_step_idx = index
+        meta.routing.router_state = .init(kind: "x07lp.router.state@0.1.0", digest: router.digest, label: "router",
+                                          store_uri: router.store_uri)
+        execution.steps[index].latest_weight_pct = pct
+    }
+
+    /// Sleeps `seconds × pause-scale`, looking for control actions every 20 ms.
+    private mutating func pause(seconds: Int) throws -> Ending? {
+        let deadline = Date().addingTimeInterval(Double(seconds) * pauseScale)
+        repeat {
+            if let ending = try controlEnding() { return ending }
+            let left = deadline.timeIntervalSinceNow
+            if left > 0 { usleep(useconds_t(min(left, 0.02) * 1_000_000)) }
+        } while Date() < deadline
+        return nil
+    }
+
+    private mutating func analyze(at index: Int, require: String) throws -> Ending? {
+        guard let slo else {
+            throw LPError(.invalidInput, code: "LP_SLO_PROFILE_MISSING", "the plan has an analysis step but no SLO profile")
+        }
+        let key = String(index)
+        while true {
+            let attempt = (meta.retry_budget.consumed[key] ?? 0) + 1
+            if attempt > meta.retry_budget.max_attempts_per_step {
+                meta.outcome = "failed"
+                meta.control_state = "terminal"
+                meta.ended_unix_ms = clock.unixMs(step: tick)
+                execution.status = "failed"
+                execution.steps[index].status = "error"
+                execution.steps[index].ended_unix_ms = now()
+                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_RETRY_BUDGET_EXHAUSTED",
+                       message: "analysis stayed inconclusive for \(attempt - 1) attempts")
+                try persist()
+                return .retryExhausted
+            }
+            guard let snapshot = try feed.next() else {
+                meta.control_state = "paused"
+                meta.pause_reason = "metrics snapshot missing for step \(index)"
+                execution.steps[index].status = "running"
+                try record(index, kind: "deploy.analysis", outcome: "error", code: "LP_METRICS_SNAPSHOT_MISSING",
+                       message: "no metrics snapshot left for attempt \(attempt) of step \(index)")
+                try persist()
+                return .metricsMissing
+            }
+            let store = BlobStore(state: state)
+            let result = SLOEvaluation.evaluate(profile: slo.json, profileDigest: slo.digest, snapshot: snapshot.json,
+                                                snapshotDigest: snapshot.rawDigest,
+                                                snapshotName: (snapshot.path as NSString).lastPathComponent)
+            let (snapshotRef, reportRef) = try state.withLock {
+                (try store.put(snapshot.bytes, logicalName: "x07.metrics.snapshot"),
+                 try store.put(result.report, logicalName: "x07.wasm.slo.eval.report"))
+            }
+            artifacts += [snapshotRef, reportRef]
+            meta.retry_budget.consumed[key] = attempt
+            meta.analysis = .init(last_slo_decision: result.decision.rawValue,
+                                  last_snapshot: .init(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest,
+                                                       label: snapshot.path, store_uri: snapshotRef.store_uri),
+                                  last_slo_report: .init(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest,
+                                                         label: "slo_eval", store_uri: reportRef.store_uri),
+                                  last_analysis_step_idx: index)
+            execution.steps[index].attempt = attempt
+            execution.steps[index].analysis_decision = result.decision.rawValue
+            let evidence = [TypedRef(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest, label: "snapshot"),
+                            TypedRef(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest, label: "slo_eval")]
+            execution.steps[index].evidence = (execution.steps[index].evidence ?? []) + evidence
+            switch result.decision {
+            case .promote where require == "promote", .rollback where require == "rollback":
+                try record(index, kind: "deploy.analysis", outcome: "allow", code: "LP_SLO_DECISION_\(result.decision.rawValue.uppercased())",
+                       message: "attempt \(attempt): \(result.decision.rawValue)", evidence: evidence, attempt: attempt)
+                return nil
+            case .inconclusive:
+                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_SLO_DECISION_INCONCLUSIVE",
+                       message: "attempt \(attempt): missing metrics \(result.missing.joined(separator: ", "))",
+                       evidence: evidence, attempt: attempt)
+                try persist()
+            case .promote, .rollback:
+                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_SLO_DECISION_ROLLBACK",
+                       message: "attempt \(attempt): \(result.violations) SLO violation(s); required \(require)",
+                       evidence: evidence, attempt: attempt)
+                try rollBack(at: index)
+                return .rolledBack
+            }
+        }
+    }
+
+    /// Weight 0, candidate stopped, outcome rolled_back, and an slo_rollback incident.
+    private mutating func rollBack(at index: Int) throws {
+        try setWeight(0, at: index)
+        try target.stopCandidate(execId: execution.exec_id)
+        meta.runtime.candidate.status = "stopped"
+        meta.runtime.candidate.ended_unix_ms = clock.unixMs(step: tick)
+        meta.outcome = "rolled_back"
+        meta.control_state = "terminal"
+        meta.ended_unix_ms = clock.unixMs(step: tick)
+        execution.status = "failed"
+        execution.steps[index].status = "error"
+        execution.steps[index].ended_unix_ms = now()
+        let incident = try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
+                                                    decisionId: decisionRefs.last?.id, nowUnixMs: now())
+        artifacts += incident.artifacts
+        meta.last_incident_id = incident.id
+        meta.incident_count_total += 1
+        meta.incident_count_open += 1
+        try persist()
+    }
+
+    /// Writes the decision for a step and links it from the step and the meta.
+    private mutating func record(_ index: Int, kind: String, outcome: String, code: String, message: String,
+                                 evidence: [TypedRef] = [], attempt: Int = 1) throws {
+        let id = Identifier.make(.decision, parts: [runId, String(index), String(attempt), kind])
+        let decision = try DecisionRecord(
+            decision_id: id, run_id: runId, created_unix_ms: now(), kind: kind, outcome: outcome,
+            reasons: [DecisionRecord.Reason(code: code, message: message)], evidence: evidence, subject: nil,
+            meta: ["exec_id": .string(execution.exec_id), "step_idx": .number(Double(index))])
+        let ref = try state.withLock {
+            try state.writeRecord(try JSON(encoding: decision), at: StateDirectory.decisionRecord(id), logicalName: "lp.decision.record")
+        }
+        artifacts.append(ref)
+        decisionRefs.append((id, ref.digest))
+        execution.steps[index].decisions = (execution.steps[index].decisions ?? []) + [id]
+        meta.latest_decision_id = id
+    }
+}

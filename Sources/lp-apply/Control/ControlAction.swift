@@ -1,0 +1,111 @@
+import LPShared
+
+/// What every control action shares (SPEC §8.4): under the writer lock, change the state, write
+/// an Ed25519-signed decision record, store the `lp.control.action.result@0.1.0` under
+/// control/actions/, and return it. The change itself is the `apply` closure of each kind.
+struct ControlAction {
+    struct DeployState: Equatable {
+        var status: String
+        var controlState: String
+        var killScope: String
+        var killLatched: Bool
+
+        var json: JSON {
+            ["status": .string(status), "control_state": .string(controlState), "kill_scope": .string(killScope),
+             "kill_latched": .bool(killLatched)]
+        }
+
+        init(_ execution: DeployExecution) {
+            let meta = ExecutionMetaLocal.of(execution)
+            status = execution.status
+            controlState = meta?.control_state ?? "active"
+            killScope = meta?.kill_scope ?? "none"
+            killLatched = meta?.kill_latched ?? false
+        }
+    }
+
+    /// What an action changed, for its result document.
+    struct Effect {
+        var target: JSON
+        var runId: String
+        var affected: [String]
+        var before: DeployState?
+        var after: DeployState?
+        var newExecutionId: String?
+    }
+
+    let ctx: StageContext
+    let kind: String          // deploy.pause.manual, app.kill, ...
+    let scope: String         // deployment | app | platform
+    let reason: String
+
+    /// Runs `apply` under the lock; it receives the decision id it must link and the time.
+    func perform(seed: [String], apply: (_ decisionId: String, _ nowUnixMs: Int64) throws -> Effect) throws -> StageOutput {
+        let lock = try ctx.state.lock()
+        defer { withExtendedLifetime(lock) {} }
+        let signer = try ControlSigner.load(state: ctx.state, signingKeyPath: ctx.arguments.value("--signing-key"))
+        let now = ctx.clock.unixMs()
+        let actionId = Identifier.make(.action, parts: [kind] + seed + [reason, String(now)])
+        let decisionId = Identifier.make(.decision, parts: [actionId, kind])
+        let effect = try apply(decisionId, now)
+
+        let decision = try signer.sign(DecisionRecord(
+            decision_id: decisionId, run_id: effect.runId, created_unix_ms: now, kind: "control." + kind,
+            outcome: "allow",
+            reasons: [DecisionRecord.Reason(code: "LP_CONTROL_" + kind.uppercased().replacingOccurrences(of: ".", with: "_"),
+                                            message: String(reason.prefix(1024)))],
+            evidence: [], subject: nil,
+            meta: ["action_id": .string(actionId), "scope": .string(scope), "target": effect.target,
+                   "affected_executions": .array(effect.affected.map(JSON.string)), "signer_keyid": .string(signer.keyId)]))
+        let decisionJSON = try JSON(encoding: decision)
+        let status = DecisionSignatures.verify(decisionJSON, trustedKeys: [signer.publicKey])
+        let decisionRef = try ctx.state.writeRecord(decisionJSON, at: StateDirectory.decisionRecord(decisionId),
+                                                    logicalName: "lp.decision.record")
+        let result: [String: JSON] = [
+            "schema_version": "lp.control.action.result@0.1.0", "action_id": .string(actionId), "kind": .string(kind),
+            "scope": .string(scope), "ok": true, "approval_state": "not_required", "created_unix_ms": .number(Double(now)),
+            "target": effect.target, "reason": .string(reason), "affected_executions": .array(effect.affected.map(JSON.string)),
+            "new_execution_id": effect.newExecutionId.map(JSON.string) ?? .null,
+            "state_before": effect.before?.json ?? .null, "state_after": effect.after?.json ?? .null,
+            "decision": ["decision_id": .string(decisionId), "signature_status": .string(status == .valid ? "valid" : "invalid"),
+                         "record": ["kind": .string(DecisionRecord.schemaVersion), "digest": decisionRef.digest.json,
+                                    "store_uri": .string(decisionRef.store_uri)]],
+        ]
+        let document = JSON.object(result)
+        let actionRef = try ctx.state.writeRecord(document, at: StateDirectory.controlAction(actionId),
+                                                  logicalName: "lp.control.action.result")
+        return StageOutput(result: document, artifacts: [decisionRef, actionRef], runId: effect.runId)
+    }
+}
+
+/// Loading and saving the execution a deployment control acts on.
+extension ControlAction {
+    func loadExecution() throws -> DeployExecution {
+        let id = try ctx.arguments.required("--deployment-id", ctx.spec)
+        try StateDirectory.checkComponent(id, what: "deployment id")
+        guard ctx.state.exists(StateDirectory.execution(id)) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
+        }
+        return try ctx.state.readJSON(StateDirectory.execution(id)).decode(DeployExecution.self)
+    }
+
+    /// The meta of a deployment that may never have run (a planned execution has none yet).
+    func meta(of execution: DeployExecution, nowUnixMs: Int64) throws -> ExecutionMetaLocal {
+        if let meta = ExecutionMetaLocal.of(execution) { return meta }
+        let accepted = try AcceptedInputs.load(state: ctx.state, runId: execution.run_id)
+        return ExecutionMetaLocal(appId: accepted.appId, environment: accepted.environment, plan: execution.plan,
+                                  publicListener: RoutingRule.publicListener(execId: execution.exec_id),
+                                  retryBudget: 3, nowUnixMs: nowUnixMs)
+    }
+
+    func save(_ execution: DeployExecution, meta: ExecutionMetaLocal, decisionId: String, nowUnixMs: Int64) throws {
+        var execution = execution
+        var meta = meta
+        meta.latest_signed_control_decision_id = decisionId
+        meta.latest_decision_id = decisionId
+        meta.signature_status = "valid"
+        meta.updated_unix_ms = nowUnixMs
+        execution.meta = try JSON(encoding: meta)
+        try ctx.state.writeRecord(try execution.json(), at: StateDirectory.execution(execution.exec_id), logicalName: "lp.deploy.execution")
+    }
+}

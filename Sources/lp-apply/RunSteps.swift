@@ -1,0 +1,61 @@
+import LPShared
+
+/// The steps lp-apply runs for a plan: the target's own preparation first, then the plan's
+/// steps, then the switch to the candidate. Blue-green is one analysis, then an automatic
+/// switch or a wait for `deploy promote`.
+enum RunStep: Equatable {
+    case prepare
+    case startCandidate
+    case setWeight(Int)
+    case pause(seconds: Int)
+    case analysis(require: String)
+    case awaitPromote
+    case promote
+
+    var kind: String {
+        switch self {
+        case .prepare: return "prepare"
+        case .startCandidate: return "start_candidate"
+        case .setWeight: return "set_weight"
+        case .pause: return "pause"
+        case .analysis: return "analysis"
+        case .awaitPromote: return "await_promote"
+        case .promote: return "promote"
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .setWeight(let pct): return "set_weight \(pct)"
+        case .pause(let seconds): return "pause \(seconds)s"
+        case .analysis(let require): return "analysis slo.eval require \(require)"
+        default: return kind
+        }
+    }
+
+    /// Expands a stored `x07.deploy.plan@0.2.0`. Unknown steps are refused (exit 26): lp-plan
+    /// checks too, but a plan may have been stored by another tool.
+    static func expand(plan: JSON) throws -> [RunStep] {
+        let strategy = plan["strategy"] ?? [:]
+        if strategy["type"] == "blue_green" {
+            let auto = strategy["blue_green"]?["auto_promote"]?.boolValue ?? false
+            return [.prepare, .startCandidate, .analysis(require: "promote"), auto ? .promote : .awaitPromote]
+        }
+        var steps: [RunStep] = [.prepare, .startCandidate]
+        for (index, step) in (strategy["canary"]?["steps"]?.arrayValue ?? []).enumerated() {
+            if let pct = step["set_weight"]?.intValue, (0...100).contains(pct) {
+                steps.append(.setWeight(pct))
+            } else if let seconds = step["pause_s"]?.intValue, seconds >= 0 {
+                steps.append(.pause(seconds: seconds))
+            } else if let analysis = step["analysis"], analysis["kind"] == "slo.eval",
+                      let require = analysis["require_decision"]?.stringValue {
+                steps.append(.analysis(require: require))
+            } else {
+                throw LPError(.unsupportedPlanStep, code: "LP_PLAN_STEP_UNSUPPORTED",
+                              "plan step \(index) (\(step.canonicalString.prefix(120))) is not one this engine runs")
+            }
+        }
+        steps.append(.promote)
+        return steps
+    }
+}

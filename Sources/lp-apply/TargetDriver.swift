@@ -1,0 +1,43 @@
+import LPShared
+
+/// The step machine's view of a `DeployTarget`: each operation under the state lock, with the
+/// pack layout fixed for the run and the router state returned as a stored reference.
+struct TargetDriver {
+    struct RouterRef {
+        var digest: DigestRef
+        var store_uri: String
+    }
+
+    let state: StateDirectory
+    let target: DeployTarget
+    let layout: PackLayout
+    let clock: LogicalClock
+
+    private var now: Int64 { clock.unixMs() }
+
+    func prepare(execId: String) throws {
+        try state.withLock { _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now) }
+    }
+
+    /// Starts the candidate; returns the revision it serves.
+    func startCandidate(execId: String) throws -> DigestRef {
+        try state.withLock { _ = try target.startSlot(.candidate, execId: execId, nowUnixMs: now) }
+        return layout.revision
+    }
+
+    func setWeight(_ pct: Int, execId: String, nowUnixMs: Int64) throws -> RouterRef {
+        try state.withLock { try reference(try target.setWeight(pct, execId: execId, nowUnixMs: nowUnixMs), execId: execId) }
+    }
+
+    func promote(execId: String) throws {
+        try state.withLock { _ = try target.promote(execId: execId, nowUnixMs: now) }
+    }
+
+    func stopCandidate(execId: String) throws {
+        try state.withLock { _ = try target.stopSlot(.candidate, execId: execId, nowUnixMs: now) }
+    }
+
+    private func reference(_ router: RouterState, execId: String) throws -> RouterRef {
+        RouterRef(digest: DigestRef(of: try router.document()), store_uri: "file:" + StateDirectory.router(execId))
+    }
+}
