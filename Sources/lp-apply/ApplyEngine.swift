@@ -41,6 +41,8 @@ struct ApplyEngine {
             if index >= execution.steps.count {
                 execution.steps.append(.init(idx: index, name: steps[index].name, kind: steps[index].kind,
                                              status: "running", started_unix_ms: now()))
+                // The running step is on disk before it acts, so a crash or a reader sees it.
+                try persist()
             }
             if let from = meta.rerun_from_step_idx, index < from, ![.prepare, .startCandidate].contains(steps[index]) {
                 execution.steps[index].status = "skipped"
