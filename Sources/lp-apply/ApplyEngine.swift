@@ -41,8 +41,8 @@ struct ApplyEngine {
             if index >= execution.steps.count {
                 execution.steps.append(.init(idx: index, name: steps[index].name, kind: steps[index].kind,
                                              status: "running", started_unix_ms: now()))
-                // The running step is on disk before it acts, so a crash or a reader sees it.
-                try persist()
+                // A pause is on disk while it waits, so readers and controls see the running step.
+                if case .pause = steps[index] { try persist() }
             }
             if let from = meta.rerun_from_step_idx, index < from, ![.prepare, .startCandidate].contains(steps[index]) {
                 execution.steps[index].status = "skipped"

@@ -81,6 +81,7 @@ public enum StageRunner {
 
     static func finish(_ output: StageOutput, spec: CommandSpec, context: StageContext?, report: Bool, pretty: Bool,
                        failed: Bool = false) -> Never {
+        AtomicFile.syncDirtyDirectories()
         let quiet = context?.quiet ?? false
         for diagnostic in output.diagnostics where !(quiet && diagnostic.severity != .error) {
             FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))

@@ -13,6 +13,27 @@ public struct DeployExecution: Codable, Equatable, Sendable {
         public var decisions: [String]?
         public var evidence: [TypedRef]?
 
+        enum CodingKeys: String, CodingKey {
+            case idx, name, kind, status, started_unix_ms, ended_unix_ms, attempt, latest_weight_pct, analysis_decision
+            case decisions, evidence
+        }
+
+        /// `ended_unix_ms` is required by the contract, so a running step writes it as `null`.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(idx, forKey: .idx)
+            try c.encodeIfPresent(name, forKey: .name)
+            try c.encodeIfPresent(kind, forKey: .kind)
+            try c.encode(status, forKey: .status)
+            try c.encode(started_unix_ms, forKey: .started_unix_ms)
+            try c.encode(ended_unix_ms, forKey: .ended_unix_ms)
+            try c.encodeIfPresent(attempt, forKey: .attempt)
+            try c.encodeIfPresent(latest_weight_pct, forKey: .latest_weight_pct)
+            try c.encodeIfPresent(analysis_decision, forKey: .analysis_decision)
+            try c.encodeIfPresent(decisions, forKey: .decisions)
+            try c.encodeIfPresent(evidence, forKey: .evidence)
+        }
+
         public init(idx: Int, name: String, kind: String, status: String, started_unix_ms: Int64) {
             self.idx = idx
             self.name = name

@@ -47,6 +47,24 @@ public struct PipelineRun: Codable, Equatable, Sendable {
         public var inputs: [TypedRef]
         public var outputs: [TypedRef]
         public var message: String?
+        enum CodingKeys: String, CodingKey {
+            case step_id, kind, status, attempt, started_unix_ms, ended_unix_ms, inputs, outputs, message
+        }
+
+        /// `ended_unix_ms` is required by the contract, so a running step writes it as `null`.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(step_id, forKey: .step_id)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(status, forKey: .status)
+            try c.encodeIfPresent(attempt, forKey: .attempt)
+            try c.encode(started_unix_ms, forKey: .started_unix_ms)
+            try c.encode(ended_unix_ms, forKey: .ended_unix_ms)
+            try c.encode(inputs, forKey: .inputs)
+            try c.encode(outputs, forKey: .outputs)
+            try c.encodeIfPresent(message, forKey: .message)
+        }
+
         public init(step_id: String, kind: String, status: String, attempt: Int?, started_unix_ms: Int64,
                     ended_unix_ms: Int64?, inputs: [TypedRef], outputs: [TypedRef], message: String?) {
             self.step_id = step_id

@@ -3,10 +3,30 @@ import Foundation
 import Glibc
 #endif
 
-/// Crash-safe file writes: the bytes go to a temp file in the target's directory, are fsync'ed,
-/// renamed over the target, and the directory is fsync'ed. A reader (or a crash) sees either the
-/// old file or the new one, never a torn one.
+/// Crash-safe file writes: the bytes go to a temp file in the target's directory, are fsync'ed and
+/// renamed over the target. A reader (or a crash) sees either the old file or the new one, never a
+/// torn one. The directories holding renamed files are fsync'ed in one batch when the writer lock
+/// is released (`syncDirtyDirectories`), which makes the whole critical section durable at once
+/// instead of paying a directory sync per file; a crash before that leaves older, whole files.
 public enum AtomicFile {
+    private static let dirtyLock = NSLock()
+    nonisolated(unsafe) private static var dirty = Set<String>()
+
+    static func markDirty(_ directory: String) {
+        dirtyLock.lock()
+        dirty.insert(directory)
+        dirtyLock.unlock()
+    }
+
+    /// fsyncs every directory a rename touched since the last call.
+    public static func syncDirtyDirectories() {
+        dirtyLock.lock()
+        let directories = dirty
+        dirty.removeAll()
+        dirtyLock.unlock()
+        for directory in directories.sorted() { syncDirectory(directory) }
+    }
+
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
@@ -27,7 +47,7 @@ public enum AtomicFile {
         close(fd)
         guard rename(temp, path) == 0 else { throw ioError("rename", path) }
         ok = true
-        syncDirectory(directory)
+        markDirty(directory)
     }
 
     /// Renames an already written and synced temp file into place (used by streamed blob writes).
@@ -35,7 +55,7 @@ public enum AtomicFile {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
         guard rename(temp, path) == 0 else { throw ioError("rename", path) }
-        syncDirectory(directory)
+        markDirty(directory)
     }
 
     public static func temporaryPath(for path: String) -> String {

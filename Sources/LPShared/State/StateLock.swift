@@ -27,6 +27,7 @@ public final class StateLock {
     }
 
     deinit {
+        AtomicFile.syncDirtyDirectories()
         flock(fd, LOCK_UN)
         close(fd)
     }

@@ -1,0 +1,54 @@
+import Foundation
+import LPShared
+import XCTest
+
+/// kill -9 of lp-apply at many moments: the state must always pass `state verify`, and running
+/// the deployment again must finish it.
+final class CrashSafetyTests: XCTestCase, ExampleDeploymentSupport {
+    func testKill9AtRandomMomentsAlwaysLeavesAVerifiableState() throws {
+        let base = try accepted()
+        var steps: [JSON] = []
+        for pct in [10, 30, 60, 100] {
+            steps += [["set_weight": .number(Double(pct))], ["pause_s": 1], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]
+        }
+        let plan = try plan(base, strategy: ["type": "canary", "blue_green": nil, "canary": ["steps": .array(steps)]])
+        let metrics = try metrics(base, Array(repeating: Self.good, count: 8))
+        let planned = try StageProcess.run(StageProcess.binary("lp-plan"), ["--deployment-id", base.id, "--plan", plan,
+                                                                           "--state-dir", base.state, "--now-unix-ms", time])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+
+        var seed: UInt64 = 0x5EED
+        var killedMidRun = 0
+        for round in 0..<12 {
+            let state = StageProcess.temporaryDirectory() + "/state"
+            try FileManager.default.copyItem(atPath: base.state, toPath: state)
+            let apply = Process()
+            apply.executableURL = URL(fileURLWithPath: StageProcess.binary("lp-apply"))
+            apply.arguments = ["--deployment-id", base.id, "--metrics-dir", metrics, "--pause-scale", "0.01",
+                               "--state-dir", state, "--now-unix-ms", time, "--quiet"]
+            apply.environment = ["X07LP_CONTRACTS_DIR": StageProcess.repoRoot + "/contracts"]
+            apply.standardOutput = FileHandle.nullDevice
+            apply.standardError = FileHandle.nullDevice
+            try apply.run()
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            usleep(useconds_t(5_000 + Int((seed >> 33) % 150_000)))
+            if apply.isRunning {
+                kill(apply.processIdentifier, SIGKILL)
+                killedMidRun += 1
+            }
+            apply.waitUntilExit()
+            let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", state])
+            XCTAssertEqual(verify.status, 0, "round \(round): \(verify.stderr)\(verify.stdoutText)")
+            // The deployment can always be taken to its end afterwards.
+            let again = try StageProcess.run(StageProcess.binary("lp-apply"),
+                                             ["--deployment-id", base.id, "--metrics-dir", metrics, "--pause-scale", "0",
+                                              "--state-dir", state, "--now-unix-ms", time])
+            let outcome = try? JSONParser.parse(again.stdout)["meta"]?["outcome"]
+            XCTAssertTrue(again.status == 0 || again.stderr.contains("LP_EXECUTION_FINISHED"), "round \(round): \(again.stderr)")
+            if again.status == 0 { XCTAssertEqual(outcome, "promoted", "round \(round)") }
+            let verifyAfter = try StageProcess.x07lp(["state", "verify", "--state-dir", state])
+            XCTAssertEqual(verifyAfter.status, 0, "round \(round) after the rerun: \(verifyAfter.stderr)")
+        }
+        XCTAssertGreaterThanOrEqual(killedMidRun, 6, "most kills should land mid-run")
+    }
+}
