@@ -10,4 +10,5 @@ StageRunner.main(
         IntakeCommand.command,
         SchemaCommands.list, SchemaCommands.get, SchemaCommands.validate,
         CanonCommand.command, DigestCommand.command, ExitCodesCommand.command,
+        StateVerifyCommand.command,
     ])
