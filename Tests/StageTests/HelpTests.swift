@@ -50,7 +50,7 @@ final class HelpTests: XCTestCase {
     }
 
     func testPlaceholderStagesSayTheyAreNotImplemented() throws {
-        for stage in Self.stages.dropFirst() {
+        for stage in ["lp-incident", "lp-regress", "lp-query"] {
             let help = try StageProcess.run(StageProcess.binary(stage), ["--help"])
             XCTAssertEqual(help.status, 0)
             XCTAssertTrue(help.stdoutText.contains("NOT IMPLEMENTED"), stage)
@@ -66,7 +66,8 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(version.stdoutText.hasPrefix("lp-validate "))
         let wrapper = try StageProcess.x07lp(["--help"])
         XCTAssertEqual(wrapper.status, 0)
-        for verb in ["deploy accept", "schema list", "canon", "digest", "help exit-codes", "--explain"] {
+        for verb in ["deploy accept", "deploy run", "deploy pause", "app kill", "platform kill", "state verify", "schema list",
+                     "canon", "digest", "help exit-codes", "--explain"] {
             XCTAssertTrue(wrapper.stdoutText.contains(verb), verb)
         }
         let unknown = try StageProcess.x07lp(["frobnicate"])
