@@ -44,7 +44,7 @@ struct ApplyEngine {
                 // A pause is on disk while it waits, so readers and controls see the running step.
                 if case .pause = steps[index] { try persist() }
             }
-            if let from = meta.rerun_from_step_idx, index < from, ![.prepare, .startCandidate].contains(steps[index]) {
+            if let from = meta.rerun_from_step_idx, index < from, steps[index].isPlanStep {
                 execution.steps[index].status = "skipped"
                 execution.steps[index].ended_unix_ms = now()
                 continue

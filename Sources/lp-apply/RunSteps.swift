@@ -24,6 +24,14 @@ enum RunStep: Equatable {
         }
     }
 
+    /// Steps that come from the plan (a rerun may skip them); the others are the target's own.
+    var isPlanStep: Bool {
+        switch self {
+        case .setWeight, .pause, .analysis: return true
+        case .prepare, .startCandidate, .awaitPromote, .promote: return false
+        }
+    }
+
     var name: String {
         switch self {
         case .setWeight(let pct): return "set_weight \(pct)"

@@ -28,8 +28,9 @@ enum PlanCommand {
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         let (execution, _) = try ExecutionInput.load(ctx, catalog: catalog)
-        if execution.status != "planned", execution.plan != nil, ctx.arguments.value("--plan") == nil {
-            // Already planned and under way (e.g. `deploy run` again after a pause): pass it on.
+        let replanning = ["--plan", "--ops", "--slo"].contains { ctx.arguments.value($0) != nil }
+        if execution.plan != nil, !replanning {
+            // Already planned (a rerun, or `deploy run` again after a pause): keep its plan.
             return StageOutput(result: ["deployment_id": .string(execution.exec_id), "plan_digest": execution.plan?.digest.json ?? .null],
                                document: try execution.json(), runId: execution.run_id)
         }

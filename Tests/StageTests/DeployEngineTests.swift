@@ -124,3 +124,89 @@ final class DeployEngineTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(statuses.sorted(), [0, 17])
     }
 }
+
+/// Manual controls on the example pack, each followed by `state verify`.
+final class ControlActionTests: XCTestCase, ExampleDeploymentSupport {
+    func control(_ fixture: Fixture, _ verb: String, _ extra: [String] = []) throws -> StageResult {
+        try StageProcess.x07lp(["deploy", verb, "--deployment-id", fixture.id, "--reason", "test \(verb)",
+                                "--state-dir", fixture.state, "--now-unix-ms", time, "--json"] + extra)
+    }
+
+    func verify(_ fixture: Fixture, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try StageProcess.x07lp(["state", "verify", "--state-dir", fixture.state])
+        XCTAssertEqual(result.status, 0, result.stderr + result.stdoutText, file: file, line: line)
+    }
+
+    func canaryPlan(_ fixture: Fixture) throws -> String {
+        try plan(fixture, strategy: ["type": "canary", "blue_green": nil, "canary": ["steps": [
+            ["set_weight": 10], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]],
+            ["set_weight": 50], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]],
+        ]]])
+    }
+
+    func testManualRollbackTakesTheCandidateOutOfService() throws {
+        let fixture = try accepted()
+        let waiting = try run(fixture, plan: try canaryPlan(fixture), metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertEqual(waiting.status, 16, waiting.stderr)
+        let rollback = try control(fixture, "rollback")
+        XCTAssertEqual(rollback.status, 0, rollback.stderr)
+        XCTAssertTrue(rollback.stdoutText.contains("\"kind\":\"deploy.rollback.manual\""))
+        let execution = try stored(fixture)
+        XCTAssertEqual(execution["status"], "failed")
+        XCTAssertEqual(execution["meta"]?["outcome"], "rolled_back")
+        XCTAssertEqual(execution["meta"]?["routing"]?["candidate_weight_pct"], 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(fixture.state)/runtime/\(fixture.id)/candidate"))
+        let again = try control(fixture, "rollback")
+        XCTAssertEqual(again.status, 2, "a finished deployment cannot be rolled back twice")
+        try verify(fixture)
+    }
+
+    func testRerunFromAStepSkipsTheStepsBeforeIt() throws {
+        let fixture = try accepted()
+        let first = try run(fixture, plan: try canaryPlan(fixture), metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertEqual(first.status, 16)
+        let stop = try control(fixture, "stop")
+        XCTAssertEqual(stop.status, 0, stop.stderr)
+        let rerun = try control(fixture, "rerun", ["--from-step", "4"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let newId = try JSONParser.parse(rerun.stdout)["result"]?["new_execution_id"]?.stringValue ?? ""
+        var child = fixture
+        child.id = newId
+        let second = try run(child, plan: nil, metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdoutText.contains("\"outcome\":\"promoted\""), second.stdoutText + second.stderr)
+        let execution = try stored(child)
+        let statuses = execution["steps"]?.arrayValue?.map { $0["status"]?.stringValue ?? "?" } ?? []
+        XCTAssertEqual(statuses, ["ok", "ok", "skipped", "skipped", "ok", "ok", "ok"])
+        XCTAssertEqual(execution["meta"]?["parent_exec_id"], .string(fixture.id))
+        XCTAssertEqual(execution["meta"]?["outcome"], "promoted")
+        try verify(fixture)
+    }
+
+    func testResumeAndPromoteAreSignedAndVerifiable() throws {
+        let fixture = try accepted()
+        let pause = try control(fixture, "pause")
+        XCTAssertEqual(pause.status, 0, pause.stderr)
+        XCTAssertEqual(try control(fixture, "pause").status, 2, "pausing twice is refused")
+        let resume = try control(fixture, "resume")
+        XCTAssertEqual(resume.status, 0, resume.stderr)
+        XCTAssertTrue(resume.stdoutText.contains("\"signature_status\":\"valid\""))
+        let bluegreen = try plan(fixture, strategy: ["type": "blue_green", "canary": nil, "blue_green": ["auto_promote": false]])
+        XCTAssertEqual(try run(fixture, plan: bluegreen, metricsDir: try metrics(fixture, [Self.good])).status, 0)
+        XCTAssertEqual(try control(fixture, "promote").status, 0)
+        try verify(fixture)
+        // Any changed byte in a signed control decision is caught.
+        let decisions = try FileManager.default.contentsOfDirectory(atPath: fixture.state + "/decisions")
+        let signed = try decisions.first { name in
+            try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(fixture.state)/decisions/\(name)"))))["kind"] == "control.deploy.promote.manual"
+        }
+        let path = "\(fixture.state)/decisions/\(try XCTUnwrap(signed))"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let index = try XCTUnwrap(bytes.firstIndex(of: UInt8(ascii: "m")))
+        bytes[index] = UInt8(ascii: "n")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let broken = try StageProcess.x07lp(["state", "verify", "--state-dir", fixture.state])
+        XCTAssertEqual(broken.status, 19)
+        XCTAssertTrue(broken.stderr.contains(try XCTUnwrap(signed)), broken.stderr)
+    }
+}
