@@ -39,7 +39,8 @@ struct ApplyEngine {
         for index in first..<steps.count {
             if let ending = try controlEnding() { return ending }
             if index >= execution.steps.count {
-                execution.steps.append(.init(idx: index, name: steps[index].name, kind: steps[index].kind,
+                let ordinal = steps[...index].filter { if case .analysis = $0 { return true } else { return false } }.count
+                execution.steps.append(.init(idx: index, name: steps[index].name(analysisOrdinal: ordinal), kind: steps[index].kind,
                                              status: "running", started_unix_ms: now()))
                 // A pause is on disk while it waits, so readers and controls see the running step.
                 if case .pause = steps[index] { try persist() }
@@ -82,18 +83,22 @@ struct ApplyEngine {
         switch step {
         case .prepare:
             try target.prepare(execId: execution.exec_id)
-            try record(index, kind: "deploy.prepare", outcome: "allow", code: "LP_SLOTS_PREPARED",
-                   message: "slot directories materialized from the pack")
+            let plan = execution.plan.map { [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: $0.digest, label: "deploy_plan")] } ?? []
+            try record(index, kind: "deploy.prepare.plan", outcome: "allow", code: "LP_PLAN_READY",
+                       message: "plan pinned; candidate slot materialized from the pack", evidence: plan)
         case .startCandidate:
             let revision = try target.startCandidate(execId: execution.exec_id)
             meta.runtime.candidate = .init(revision_digest: revision, status: "started", started_unix_ms: clock.unixMs(step: tick),
                                            health: .init(ok: true), workdir: StateDirectory.runtimeSlot(execution.exec_id, "candidate"))
             try setWeight(0, at: index)
-            try record(index, kind: "deploy.start_candidate", outcome: "allow", code: "LP_CANDIDATE_STARTED",
-                   message: "candidate started at weight 0")
+            let probe = try target.probe(execId: execution.exec_id)
+            try record(index, kind: "deploy.runtime.start_candidate", outcome: "allow", code: "LP_RUNTIME_HEALTHCHECK_OK",
+                       message: "candidate started and healthy at weight 0",
+                       evidence: [TypedRef(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe")])
+            artifacts.append(probe)
         case .setWeight(let pct):
             try setWeight(pct, at: index)
-            try record(index, kind: "deploy.set_weight", outcome: "allow", code: "LP_WEIGHT_SET", message: "candidate weight \(pct)%")
+            try record(index, kind: "deploy.route.set_weight", outcome: "allow", code: "LP_ROUTE_WEIGHT_SET", message: "candidate weight \(pct)%")
         case .pause(let seconds):
             if let ending = try pause(seconds: seconds) {
                 try record(index, kind: "deploy.pause", outcome: "allow", code: "LP_PAUSE_INTERRUPTED",
@@ -166,7 +171,7 @@ struct ApplyEngine {
                 execution.status = "failed"
                 execution.steps[index].status = "error"
                 execution.steps[index].ended_unix_ms = now()
-                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_RETRY_BUDGET_EXHAUSTED",
+                try record(index, kind: "deploy.analysis.slo", outcome: "deny", code: "LP_RETRY_BUDGET_EXHAUSTED",
                        message: "analysis stayed inconclusive for \(attempt - 1) attempts")
                 try persist()
                 return .retryExhausted
@@ -175,7 +180,7 @@ struct ApplyEngine {
                 meta.control_state = "paused"
                 meta.pause_reason = "metrics snapshot missing for step \(index)"
                 execution.steps[index].status = "running"
-                try record(index, kind: "deploy.analysis", outcome: "error", code: "LP_METRICS_SNAPSHOT_MISSING",
+                try record(index, kind: "deploy.analysis.slo", outcome: "error", code: "LP_METRICS_SNAPSHOT_MISSING",
                        message: "no metrics snapshot left for attempt \(attempt) of step \(index)")
                 try persist()
                 return .metricsMissing
@@ -185,7 +190,7 @@ struct ApplyEngine {
                                                 snapshotDigest: snapshot.rawDigest,
                                                 snapshotName: (snapshot.path as NSString).lastPathComponent)
             let (snapshotRef, reportRef) = try state.withLock {
-                (try store.put(snapshot.bytes, logicalName: "x07.metrics.snapshot"),
+                (try store.put(snapshot.bytes, logicalName: (snapshot.path as NSString).lastPathComponent),
                  try store.put(result.report, logicalName: "x07.wasm.slo.eval.report"))
             }
             artifacts += [snapshotRef, reportRef]
@@ -198,21 +203,21 @@ struct ApplyEngine {
                                   last_analysis_step_idx: index)
             execution.steps[index].attempt = attempt
             execution.steps[index].analysis_decision = result.decision.rawValue
-            let evidence = [TypedRef(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest, label: "snapshot"),
-                            TypedRef(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest, label: "slo_eval")]
+            let evidence = [TypedRef(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest, label: "metrics_snapshot"),
+                            TypedRef(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest, label: "slo_eval_report")]
             execution.steps[index].evidence = (execution.steps[index].evidence ?? []) + evidence
             switch result.decision {
             case .promote where require == "promote", .rollback where require == "rollback":
-                try record(index, kind: "deploy.analysis", outcome: "allow", code: "LP_SLO_DECISION_\(result.decision.rawValue.uppercased())",
+                try record(index, kind: "deploy.analysis.slo", outcome: "allow", code: "LP_SLO_\(result.decision.rawValue.uppercased())",
                        message: "attempt \(attempt): \(result.decision.rawValue)", evidence: evidence, attempt: attempt)
                 return nil
             case .inconclusive:
-                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_SLO_DECISION_INCONCLUSIVE",
+                try record(index, kind: "deploy.analysis.slo", outcome: "deny", code: "LP_SLO_INCONCLUSIVE",
                        message: "attempt \(attempt): missing metrics \(result.missing.joined(separator: ", "))",
                        evidence: evidence, attempt: attempt)
                 try persist()
             case .promote, .rollback:
-                try record(index, kind: "deploy.analysis", outcome: "deny", code: "LP_SLO_DECISION_ROLLBACK",
+                try record(index, kind: "deploy.analysis.slo", outcome: "deny", code: "LP_SLO_ROLLBACK",
                        message: "attempt \(attempt): \(result.violations) SLO violation(s); required \(require)",
                        evidence: evidence, attempt: attempt)
                 try rollBack(at: index)

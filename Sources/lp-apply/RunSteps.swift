@@ -12,15 +12,16 @@ enum RunStep: Equatable {
     case awaitPromote
     case promote
 
+    /// The step kind as executions and decisions record it (the reference system's names).
     var kind: String {
         switch self {
-        case .prepare: return "prepare"
-        case .startCandidate: return "start_candidate"
-        case .setWeight: return "set_weight"
-        case .pause: return "pause"
-        case .analysis: return "analysis"
-        case .awaitPromote: return "await_promote"
-        case .promote: return "promote"
+        case .prepare: return "deploy.prepare"
+        case .startCandidate: return "deploy.runtime.start_candidate"
+        case .setWeight: return "deploy.route.set_weight"
+        case .pause: return "deploy.pause"
+        case .analysis: return "deploy.analysis.slo"
+        case .awaitPromote: return "deploy.await_promote"
+        case .promote: return "deploy.promote"
         }
     }
 
@@ -32,12 +33,16 @@ enum RunStep: Equatable {
         }
     }
 
-    var name: String {
+    /// The step name: `set_weight_5`, `pause_10`, `analysis_1` (the n-th analysis of the plan).
+    func name(analysisOrdinal: Int) -> String {
         switch self {
-        case .setWeight(let pct): return "set_weight \(pct)"
-        case .pause(let seconds): return "pause \(seconds)s"
-        case .analysis(let require): return "analysis slo.eval require \(require)"
-        default: return kind
+        case .prepare: return "prepare"
+        case .startCandidate: return "start_candidate"
+        case .setWeight(let pct): return "set_weight_\(pct)"
+        case .pause(let seconds): return "pause_\(seconds)"
+        case .analysis: return "analysis_\(analysisOrdinal)"
+        case .awaitPromote: return "await_promote"
+        case .promote: return "promote"
         }
     }
 

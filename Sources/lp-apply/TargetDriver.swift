@@ -29,6 +29,16 @@ struct TargetDriver {
         try state.withLock { try reference(try target.setWeight(pct, execId: execId, nowUnixMs: nowUnixMs), execId: execId) }
     }
 
+    /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence.
+    func probe(execId: String) throws -> ArtifactRef {
+        let health = target.health(.candidate, execId: execId)
+        let document = try JSON(encoding: health).setting("schema_version", "x07lp.slot.health@0.1.0")
+        guard health.ok else {
+            throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "candidate of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
+        }
+        return try state.withLock { try BlobStore(state: state).put(document, logicalName: "runtime.probe") }
+    }
+
     func promote(execId: String) throws {
         try state.withLock { _ = try target.promote(execId: execId, nowUnixMs: now) }
     }

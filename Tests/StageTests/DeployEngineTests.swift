@@ -39,7 +39,7 @@ final class DeployEngineTests: XCTestCase, ExampleDeploymentSupport {
         let result = try run(fixture, plan: plan, metricsDir: try metrics(fixture, [Self.incomplete, Self.incomplete, Self.good]))
         XCTAssertEqual(result.status, 0, result.stderr)
         let execution = try stored(fixture)
-        let analysis = execution["steps"]?.arrayValue?.first { $0["kind"] == "analysis" }
+        let analysis = execution["steps"]?.arrayValue?.first { $0["kind"] == "deploy.analysis.slo" }
         XCTAssertEqual(analysis?["attempt"], 3)
         XCTAssertEqual(analysis?["analysis_decision"], "promote")
         XCTAssertEqual(analysis?["decisions"]?.arrayValue?.count, 3)

@@ -88,7 +88,7 @@ final class DeployLoopTests: XCTestCase {
         var pausing = false
         while Date() < deadline && !pausing {
             if let doc = try? JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/deploy/\(id).json")))) {
-                pausing = (doc["steps"]?.arrayValue ?? []).contains { $0["kind"] == "pause" && $0["status"] == "running" }
+                pausing = (doc["steps"]?.arrayValue ?? []).contains { $0["kind"] == "deploy.pause" && $0["status"] == "running" }
             }
             if !pausing { usleep(10_000) }
         }
@@ -155,5 +155,30 @@ final class DeployLoopTests: XCTestCase {
         for report in [appKill, appUnkill, platformKill, platformUnkill] {
             XCTAssertTrue(report.stdoutText.contains("\"signature_status\":\"valid\""), report.stdoutText)
         }
+    }
+}
+
+/// The shape of the promoted execution's steps and decisions, as the reference query fixtures show
+/// them (step names and kinds, decision kinds, reason codes, evidence roles).
+final class DeployRecordShapeTests: XCTestCase {
+    func testStepsAndDecisionsUseTheReferenceVocabulary() throws {
+        let state = StageProcess.temporaryDirectory()
+        let id = try DeployLoopTests.accept(state: state)
+        XCTAssertEqual(try DeployLoopTests.run("promote", state: state, id: id).status, 0)
+        let execution = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/deploy/\(id).json"))))
+        let template = try TemplateMatch.load(try Upstream.require("fixtures/deploy_loop/query/expected/query.timeline.report.json"))
+        let expectedSteps = template["result"]?["steps"] ?? []
+        XCTAssertEqual(TemplateMatch.mismatches(expected: expectedSteps, actual: execution["steps"] ?? []), [])
+        let decisions = try (execution["steps"]?.arrayValue ?? []).compactMap { step -> JSON? in
+            guard let id = step["decisions"]?.arrayValue?.first?.stringValue else { return nil }
+            return try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/decisions/\(id).json"))))
+        }
+        let kinds = decisions.map { $0["kind"]?.stringValue ?? "?" }
+        XCTAssertEqual(Array(kinds.prefix(5)), ["deploy.prepare.plan", "deploy.runtime.start_candidate", "deploy.route.set_weight",
+                                                "deploy.pause", "deploy.analysis.slo"])
+        XCTAssertEqual(decisions[0]["reasons"]?.arrayValue?.first?["code"], "LP_PLAN_READY")
+        XCTAssertEqual(decisions[1]["reasons"]?.arrayValue?.first?["code"], "LP_RUNTIME_HEALTHCHECK_OK")
+        XCTAssertEqual(decisions[4]["reasons"]?.arrayValue?.first?["code"], "LP_SLO_PROMOTE")
+        XCTAssertEqual(decisions[4]["evidence"]?.arrayValue?.map { $0["label"] ?? .null }, ["metrics_snapshot", "slo_eval_report"])
     }
 }
