@@ -182,3 +182,27 @@ final class DeployRecordShapeTests: XCTestCase {
         XCTAssertEqual(decisions[4]["evidence"]?.arrayValue?.map { $0["label"] ?? .null }, ["metrics_snapshot", "slo_eval_report"])
     }
 }
+
+/// `x07lp route` answers from the router state the run left behind.
+final class RouteTests: XCTestCase {
+    func testRouteFollowsTheCandidateWeight() throws {
+        let state = StageProcess.temporaryDirectory()
+        let id = try DeployLoopTests.accept(state: state)
+        XCTAssertEqual(try DeployLoopTests.run("retry_exhausted", state: state, id: id).status, 15)  // stays at weight 5
+        var seen: Set<String> = []
+        for key in (0..<200).map({ "user-\($0)" }) {
+            let result = try StageProcess.x07lp(["route", "--deployment-id", id, "--route-key", key, "--state-dir", state])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let answer = try JSONParser.parse(result.stdout)
+            let bucket = RoutingRule.bucket(routeKey: key)
+            XCTAssertEqual(answer["bucket"], .number(Double(bucket)))
+            XCTAssertEqual(answer["weight_pct"], 5)
+            XCTAssertEqual(answer["slot"], bucket < 5 ? "candidate" : "stable")
+            seen.insert(answer["slot"]?.stringValue ?? "")
+            if seen.count == 2 { break }
+        }
+        XCTAssertEqual(seen, ["candidate", "stable"])
+        let missing = try StageProcess.x07lp(["route", "--deployment-id", "lpexec_00000000000000000000000000", "--state-dir", state])
+        XCTAssertEqual(missing.status, 2)
+    }
+}
