@@ -67,7 +67,6 @@ enum ApplyCommand {
             publicListener: RoutingRule.publicListener(execId: execution.exec_id), retryBudget: budget,
             nowUnixMs: ctx.clock.unixMs())
         meta.retry_budget.max_attempts_per_step = budget
-        if meta.control_state == "paused" { meta.control_state = "active"; meta.pause_reason = nil }
         let manifest = try AcceptedInputs.document(accepted.manifest, in: ctx.state)
         var engine = ApplyEngine(
             state: ctx.state, clock: ctx.clock, catalog: catalog,

@@ -50,7 +50,14 @@ struct ApplyEngine {
                 execution.steps[index].ended_unix_ms = now()
                 continue
             }
-            if let ending = try perform(steps[index], at: index) { return ending }
+            do {
+                if let ending = try perform(steps[index], at: index) { return ending }
+            } catch {
+                // A stop or kill recorded meanwhile explains a failed target operation (the
+                // control took the candidate away); end as the control said.
+                if let ending = try controlEnding(), ending == .stopped || ending == .killed { return ending }
+                throw error
+            }
             execution.steps[index].status = "ok"
             execution.steps[index].ended_unix_ms = now()
             try persist()
