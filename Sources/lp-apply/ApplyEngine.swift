@@ -134,9 +134,7 @@ struct ApplyEngine {
             meta.runtime.stable = meta.runtime.candidate
             meta.runtime.stable.workdir = StateDirectory.runtimeSlot(execution.exec_id, "stable")
             meta.runtime.candidate = .init(status: "stopped")
-            meta.outcome = "promoted"
-            meta.control_state = "terminal"
-            meta.ended_unix_ms = clock.unixMs(step: tick)
+            meta.finish("promoted", at: clock.unixMs(step: tick))
             execution.status = "completed"
             try record(index, kind: "deploy.promote", outcome: "allow", code: "LP_DEPLOY_PROMOTED",
                    message: "candidate promoted to stable at weight 100")
@@ -172,12 +170,7 @@ struct ApplyEngine {
         while true {
             let attempt = (meta.retry_budget.consumed[key] ?? 0) + 1
             if attempt > meta.retry_budget.max_attempts_per_step {
-                meta.outcome = "failed"
-                meta.control_state = "terminal"
-                meta.ended_unix_ms = clock.unixMs(step: tick)
-                execution.status = "failed"
-                execution.steps[index].status = "error"
-                execution.steps[index].ended_unix_ms = now()
+                fail(step: index, outcome: "failed")
                 try record(index, kind: "deploy.analysis.slo", outcome: "deny", code: "LP_RETRY_BUDGET_EXHAUSTED",
                        message: "analysis stayed inconclusive for \(attempt - 1) attempts")
                 try persist()
@@ -233,18 +226,21 @@ struct ApplyEngine {
         }
     }
 
+    /// The step failed and took the deployment with it.
+    private mutating func fail(step index: Int, outcome: String) {
+        meta.finish(outcome, at: clock.unixMs(step: tick))
+        execution.status = "failed"
+        execution.steps[index].status = "error"
+        execution.steps[index].ended_unix_ms = now()
+    }
+
     /// Weight 0, candidate stopped, outcome rolled_back, and an slo_rollback incident.
     private mutating func rollBack(at index: Int) throws {
         try setWeight(0, at: index)
         try target.stopCandidate(execId: execution.exec_id)
         meta.runtime.candidate.status = "stopped"
         meta.runtime.candidate.ended_unix_ms = clock.unixMs(step: tick)
-        meta.outcome = "rolled_back"
-        meta.control_state = "terminal"
-        meta.ended_unix_ms = clock.unixMs(step: tick)
-        execution.status = "failed"
-        execution.steps[index].status = "error"
-        execution.steps[index].ended_unix_ms = now()
+        fail(step: index, outcome: "rolled_back")
         let incident = try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
                                                     decisionId: decisionRefs.last?.id, nowUnixMs: now())
         artifacts += incident.artifacts

@@ -38,9 +38,7 @@ enum DeployControls {
             try transition(ctx, kind: "deploy.stop.manual", allowed: ["planned", "started"], runResult: true) { execution, meta, now in
                 try retireCandidate(ctx, execution: execution, meta: &meta, now: now)
                 execution.status = "aborted"
-                meta.outcome = "aborted"
-                meta.control_state = "terminal"
-                meta.ended_unix_ms = now
+                meta.finish("aborted", at: now)
             }
         },
         StageCommand(words: ["control", "deploy", "rollback"],
@@ -48,9 +46,7 @@ enum DeployControls {
             try transition(ctx, kind: "deploy.rollback.manual", allowed: ["planned", "started"]) { execution, meta, now in
                 try retireCandidate(ctx, execution: execution, meta: &meta, now: now)
                 execution.status = "failed"
-                meta.outcome = "rolled_back"
-                meta.control_state = "terminal"
-                meta.ended_unix_ms = now
+                meta.finish("rolled_back", at: now)
             }
         },
         StageCommand(words: ["control", "deploy", "promote"],
@@ -67,10 +63,7 @@ enum DeployControls {
                 meta.runtime.stable = meta.runtime.candidate
                 meta.runtime.candidate = .init(status: "stopped")
                 execution.status = "completed"
-                meta.outcome = "promoted"
-                meta.control_state = "terminal"
-                meta.pause_reason = nil
-                meta.ended_unix_ms = now
+                meta.finish("promoted", at: now)
             }
         },
         StageCommand(words: ["control", "deploy", "rerun"],
