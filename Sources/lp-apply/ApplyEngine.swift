@@ -91,6 +91,10 @@ struct ApplyEngine {
         case .prepare:
             try target.prepare(execId: execution.exec_id)
             let plan = execution.plan.map { [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: $0.digest, label: "deploy_plan")] } ?? []
+            if let digest = execution.plan?.digest {
+                list(ArtifactRef(digest: digest, logicalName: "deploy.plan", storeURI: "sha256:" + digest.sha256),
+                     role: "deploy_plan", kind: "x07.deploy.plan@0.2.0")
+            }
             try record(index, kind: "deploy.prepare.plan", outcome: "allow", code: "LP_PLAN_READY",
                        message: "plan pinned; candidate slot materialized from the pack", evidence: plan)
         case .startCandidate:
@@ -103,6 +107,7 @@ struct ApplyEngine {
                        message: "candidate started and healthy at weight 0",
                        evidence: [TypedRef(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe")])
             artifacts.append(probe)
+            list(probe, role: "runtime_probe", kind: "x07lp.slot.health@0.1.0")
         case .setWeight(let pct):
             try setWeight(pct, at: index)
             try record(index, kind: "deploy.route.set_weight", outcome: "allow", code: "LP_ROUTE_WEIGHT_SET", message: "candidate weight \(pct)%")
@@ -194,6 +199,8 @@ struct ApplyEngine {
                  try store.put(result.report, logicalName: "x07.wasm.slo.eval.report"))
             }
             artifacts += [snapshotRef, reportRef]
+            list(snapshotRef, role: "metrics_snapshot", kind: "x07.metrics.snapshot@0.1.0")
+            list(reportRef, role: "slo_eval_report", kind: "x07.wasm.slo.eval.report@0.1.0")
             meta.retry_budget.consumed[key] = attempt
             meta.analysis = .init(last_slo_decision: result.decision.rawValue,
                                   last_snapshot: .init(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest,
@@ -224,6 +231,14 @@ struct ApplyEngine {
                 return .rolledBack
             }
         }
+    }
+
+    /// Adds a stored document to the execution's artifact list (`meta.artifacts`), numbered per role.
+    private mutating func list(_ ref: ArtifactRef, role: String, kind: String) {
+        guard !meta.artifacts.contains(where: { $0.role == role && $0.digest == ref.digest }) else { return }
+        let ord = meta.artifacts.filter { $0.role == role }.count
+        meta.artifacts.append(.init(role: role, ord: ord, kind: kind, digest: ref.digest, media_type: ref.media_type,
+                                    logical_name: ref.logical_name, store_uri: ref.store_uri))
     }
 
     /// The step failed and took the deployment with it.

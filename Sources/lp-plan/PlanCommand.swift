@@ -84,8 +84,8 @@ enum PlanCommand {
             plan = try builder.generate(id: planId, opsProfile: AcceptedInputs.document(opsDigest, in: ctx.state))
         }
         try catalog.validate(plan, as: "x07.deploy.plan@0.2.0", source: "plan")
-        let planRef = try store.put(plan, logicalName: "x07.deploy.plan")
-        artifacts.append(try ctx.state.writeRecord(plan, at: StateDirectory.plan(planId), logicalName: "x07.deploy.plan"))
+        let planRef = try store.put(plan, logicalName: "deploy.plan")
+        artifacts.append(try ctx.state.writeRecord(plan, at: StateDirectory.plan(planId), logicalName: "deploy.plan"))
 
         let evidence = [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: planRef.digest, label: planId)]
             + [slo.map { TypedRef(kind: "x07.slo.profile@0.1.0", digest: $0.digest, label: "slo_profile") }].compactMap { $0 }
