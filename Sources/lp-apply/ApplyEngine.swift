@@ -138,7 +138,8 @@ struct ApplyEngine {
             try target.promote(execId: execution.exec_id)
             meta.runtime.stable = meta.runtime.candidate
             meta.runtime.stable.workdir = StateDirectory.runtimeSlot(execution.exec_id, "stable")
-            meta.runtime.candidate = .init(status: "stopped")
+            meta.runtime.candidate.status = "stopped"
+            meta.runtime.candidate.ended_unix_ms = clock.unixMs(step: tick)
             meta.finish("promoted", at: clock.unixMs(step: tick))
             execution.status = "completed"
             try record(index, kind: "deploy.promote", outcome: "allow", code: "LP_DEPLOY_PROMOTED",

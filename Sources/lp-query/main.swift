@@ -1,8 +1,8 @@
 import LPShared
 
-// lp-query: read views over the state. The route view reads the local target's router state;
-// the deploy, apps and incident views over the SQLite index arrive with the query issue.
+// lp-query: every read view over the state, answered from the derived SQLite index
+// (index.sqlite, rebuilt from the files when missing, stale or corrupt).
 StageRunner.main(
     stage: "lp-query",
-    summary: "read views over the state (route today; deploy, apps and incidents with the index)",
-    commands: [RouteCommand.command])
+    summary: "read views over the state: deployments, apps, routes; index maintenance",
+    commands: [DeployQueryCommand.command, AppsCommand.command, RouteCommand.command, IndexRebuildCommand.command])

@@ -112,9 +112,13 @@ final class Database {
             case .integer(let number): rc = sqlite3_bind_int64(statement, index, number)
             case .text(let text):
                 let bytes = Array(text.utf8)
-                rc = bytes.withUnsafeBufferPointer { buffer in
-                    sqlite3_bind_text(statement, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? "",
-                                      Int32(buffer.count), Database.transient)
+                rc = bytes.withUnsafeBufferPointer { buffer -> Int32 in
+                    guard let base = buffer.baseAddress, buffer.count > 0 else {
+                        return sqlite3_bind_text(statement, index, "", 0, Database.transient)
+                    }
+                    return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                        sqlite3_bind_text(statement, index, $0, Int32(buffer.count), Database.transient)
+                    }
                 }
             }
             guard rc == SQLITE_OK else { throw error(rc, "bind") }

@@ -50,23 +50,7 @@ enum IndexFingerprint {
 
     /// Names of the real subdirectories of `absolute` (no symlinks, no dot entries), sorted.
     static func subdirectories(_ absolute: String) -> [String] {
-        guard let dir = opendir(absolute) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard !name.hasPrefix(".") else { continue }
-            let type = entry.pointee.d_type
-            if type == UInt8(DT_DIR) {
-                names.append(name)
-            } else if type == UInt8(DT_UNKNOWN) {
-                var info = stat()
-                if lstat(absolute + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { names.append(name) }
-            }
-        }
-        return names.sorted()
+        IndexBuilder.entries(absolute).filter(\.isDirectory).map(\.name)
     }
 
     /// Stamps of `relative` and its subdirectories down to `depth` levels.

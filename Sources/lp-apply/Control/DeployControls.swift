@@ -61,7 +61,8 @@ enum DeployControls {
                 _ = try target.promote(execId: execution.exec_id, nowUnixMs: now)
                 meta.routing.candidate_weight_pct = 100
                 meta.runtime.stable = meta.runtime.candidate
-                meta.runtime.candidate = .init(status: "stopped")
+                meta.runtime.candidate.status = "stopped"
+                meta.runtime.candidate.ended_unix_ms = now
                 execution.status = "completed"
                 meta.finish("promoted", at: now)
             }

@@ -1,0 +1,78 @@
+import Foundation
+import LPShared
+
+/// `lp-query deploy`: one deployment (by id, latest of an app/env, or the execution on stdin)
+/// in one of five views, answered from the index.
+enum DeployQueryCommand {
+    static let command = StageCommand(
+        words: ["deploy"],
+        spec: CommandSpec(
+            name: "lp-query deploy", reportCommand: "deploy query",
+            summary: "query one deployment: summary, timeline, decisions, artifacts or full",
+            usage: ["lp-query deploy --deployment-id ID [--view VIEW]",
+                    "lp-query deploy --app-id APP --env ENV --latest [--view VIEW]",
+                    "lp-apply ... | lp-query deploy --view summary"],
+            options: [
+                OptionSpec("--deployment-id", value: "ID", "the deployment"),
+                OptionSpec("--app-id", value: "APP", "with --env and --latest: the app's latest deployment"),
+                OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
+                OptionSpec("--latest", "pick the latest deployment of --app-id/--env"),
+                OptionSpec("--view", value: "VIEW", "summary (default), timeline, decisions, artifacts or full"),
+                IndexAccess.option,
+            ],
+            examples: ["x07lp deploy query --deployment-id lpexec_... --view timeline --json",
+                       "x07lp deploy status --app-id example.hello.web --env staging"],
+            exitCodes: [.ok, .usage, .invalidInput, .stateCorrupt]),
+        body: run)
+
+    static func run(_ ctx: StageContext) throws -> StageOutput {
+        guard let view = DeployViews.View(rawValue: ctx.arguments.value("--view") ?? "summary") else {
+            throw LPError(.usage, code: "LP_USAGE", "--view is one of \(DeployViews.View.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let access = try IndexAccess(ctx)
+        let (row, resolution) = try resolve(ctx, index: access.index)
+        let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block)
+        var result = views.header
+        result["view"] = .string(view.rawValue)
+        let index = access.index
+        if view == .summary || view == .full { result.merge(views.summary) { _, new in new } }
+        if view == .timeline || view == .full { result["steps"] = DeployViews.steps(try index.steps(execId: row.exec_id)) }
+        if view == .decisions || view == .full {
+            result["decisions"] = DeployViews.decisions(try index.decisions(execId: row.exec_id)) { describe($0, ctx.state) }
+        }
+        if view == .artifacts || view == .full { result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id)) }
+        if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
+        return StageOutput(result: .object(result), runId: row.run_id)
+    }
+
+    /// The execution row and how it was found.
+    static func resolve(_ ctx: StageContext, index: StateIndex) throws -> (ExecutionRow, JSON) {
+        let args = ctx.arguments
+        if let app = args.value("--app-id") {
+            guard let env = args.value("--env"), args.has("--latest") || args.value("--deployment-id") == nil else {
+                throw LPError(.usage, code: "LP_USAGE", "--app-id needs --env (and --latest): lp-query deploy --app-id A --env E --latest")
+            }
+            guard let row = try index.latestExecution(appId: app, environment: env) else {
+                throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment of \(app) in \(env)")
+            }
+            return (row, ["by": "latest", "requested_target": ["app_id": .string(app), "environment": .string(env)]])
+        }
+        let id: String
+        if let given = args.value("--deployment-id") {
+            id = given
+        } else {
+            let catalog = try ContractCatalog.locate(environment: ctx.environment)
+            id = try ExecutionInput.load(ctx, catalog: catalog).0.exec_id
+        }
+        guard let row = try index.execution(id: id) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
+        }
+        return (row, ["by": "deployment_id", "requested_deployment_id": .string(id)])
+    }
+
+    /// Media type and logical name of a stored blob, from its meta record.
+    static func describe(_ digest: DigestRef, _ state: StateDirectory) -> (mediaType: String, logicalName: String?) {
+        let meta = try? state.readJSON(StateDirectory.blobMeta(digest.sha256))
+        return (meta?["media_type"]?.stringValue ?? "application/json", meta?["logical_name"]?.stringValue)
+    }
+}
