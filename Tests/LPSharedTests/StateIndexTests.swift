@@ -267,6 +267,20 @@ final class StateIndexTests: XCTestCase {
         XCTAssertEqual(try index.apps().map(\.latest_exec_id), [Self.execId(1)])
     }
 
+    func testAnIndexDeletedUnderAnOpenWriterIsRebuiltAndKeepsItsUpdates() throws {
+        try smallState()
+        let (writer, _) = try StateIndex.open(state: state)
+        XCTAssertNotNil(try writer.execution(id: Self.execId(1)))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: writer.path + suffix) }
+        try write(Self.execution(Self.execId(2), run: Self.runId(1), app: "shop", created: 2_000),
+                  at: StateDirectory.execution(Self.execId(2)), index: writer)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: writer.path))
+        XCTAssertEqual(try writer.latestExecution(appId: "shop", environment: "staging")?.exec_id, Self.execId(2))
+        let (reader, rebuilt) = try StateIndex.open(state: state)
+        XCTAssertFalse(rebuilt)
+        XCTAssertEqual(try reader.latestExecution(appId: "shop", environment: "staging")?.exec_id, Self.execId(2))
+    }
+
     func testMissingStateDirectoryGivesAnEmptyIndexAndCreatesNothing() throws {
         let missing = StateDirectory(root: root + "/nothing-here")
         let (index, rebuilt) = try StateIndex.open(state: missing)

@@ -92,3 +92,24 @@ final class QueryTests: XCTestCase {
         XCTAssertEqual(stale["result"]?["status"], "aborted")
     }
 }
+
+/// Writers keep an existing index current: queries after writes do not rebuild.
+final class IncrementalIndexTests: XCTestCase {
+    func testWritesUpdateTheIndexSoQueriesDoNotRebuild() throws {
+        let state = StageProcess.temporaryDirectory()
+        let id = try DeployLoopTests.accept(state: state)
+        let first = try JSONParser.parse(try StageProcess.x07lp(["app", "list", "--state-dir", state, "--json"]).stdout)
+        XCTAssertEqual(first["result"]?["index"]?["rebuilt"], true, "the first query builds the index")
+        XCTAssertEqual(try DeployLoopTests.run("promote", state: state, id: id).status, 0)
+        let pause = try StageProcess.x07lp(["app", "kill", "--app-id", "app_min", "--env", "staging", "--reason", "drill",
+                                            "--state-dir", state])
+        XCTAssertEqual(pause.status, 0, pause.stderr)
+        let after = try JSONParser.parse(try StageProcess.x07lp(["deploy", "query", "--deployment-id", id, "--state-dir", state,
+                                                                 "--json"]).stdout)
+        XCTAssertEqual(after["result"]?["index"]?["rebuilt"], false, "writers updated the index in place")
+        XCTAssertEqual(after["result"]?["outcome"], "promoted")
+        let apps = try JSONParser.parse(try StageProcess.x07lp(["app", "list", "--state-dir", state, "--json"]).stdout)
+        XCTAssertEqual(apps["result"]?["index"]?["rebuilt"], false)
+        XCTAssertEqual(apps["result"]?["items"]?.arrayValue?.first?["kill_state"], "app")
+    }
+}

@@ -164,6 +164,13 @@ final class Database {
 
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// The file this connection opened was since unlinked or replaced (SQLite then refuses
+    /// writes with SQLITE_READONLY and never checkpoints into or deletes the new file's WAL).
+    var hasMoved: Bool {
+        var moved: Int32 = 0
+        return sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0
+    }
+
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE` for writes, deferred for reads);
     /// nested calls join the outer transaction.
     func transaction<T>(write: Bool = true, _ body: () throws -> T) throws -> T {

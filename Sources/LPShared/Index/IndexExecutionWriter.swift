@@ -75,8 +75,10 @@ extension IndexWriter {
         }
     }
 
-    /// The execution's artifacts: those its meta lists, then the plan, step evidence and the
-    /// analysis and routing documents it points at (role = the ref's label, else by kind).
+    /// The execution's artifacts: those its meta lists (as listed), then each other document it
+    /// points at once — the plan, step evidence, the analysis and routing documents — with a role
+    /// named after its kind (`deploy_plan`, `metrics_snapshot`, `slo_eval_report`, `router_state`,
+    /// `runtime_probe`; else the ref's label, else `evidence`), numbered by `ord` within a role.
     private func artifacts(_ doc: JSON, execId: String, plan: DigestRef?) throws {
         struct Item {
             var role: String, ord: Int, kind: String?, digest: DigestRef, mediaType: String?, logicalName: String?, storeURI: String
@@ -85,20 +87,21 @@ extension IndexWriter {
         var seen = Set<String>()
         var nextOrd: [String: Int] = [:]
         func add(role: String, ord: Int?, kind: String?, digest: DigestRef, mediaType: String?, logicalName: String?, storeURI: String?) {
-            guard seen.insert(role + " " + digest.sha256).inserted else { return }
+            guard seen.insert(digest.sha256).inserted else { return }
             let ord = ord ?? nextOrd[role, default: 0]
             nextOrd[role] = max(nextOrd[role, default: 0], ord + 1)
             items.append(Item(role: role, ord: ord, kind: kind, digest: digest, mediaType: mediaType ?? (kind == nil ? nil : "application/json"),
                               logicalName: logicalName, storeURI: storeURI ?? "sha256:" + digest.sha256))
         }
-        func addRef(_ value: JSON?, role: String? = nil) {
+        func addRef(_ value: JSON?) {
             guard let ref = IndexField.typedRef(value) else { return }
-            add(role: role ?? ref.label ?? Self.role(forKind: ref.kind), ord: nil, kind: ref.kind, digest: ref.digest, mediaType: nil,
-                logicalName: nil, storeURI: IndexField.string(value?["store_uri"]))
+            add(role: Self.role(forKind: ref.kind) ?? ref.label ?? "evidence", ord: nil, kind: ref.kind, digest: ref.digest,
+                mediaType: nil, logicalName: nil, storeURI: IndexField.string(value?["store_uri"]))
         }
         let meta = doc["meta"]
         for artifact in IndexField.array(meta?["artifacts"]) {
             guard let digest = IndexField.digest(artifact["digest"]) else { continue }
+            seen.remove(digest.sha256)
             add(role: IndexField.string(artifact["role"]) ?? "artifact", ord: IndexField.int(artifact["ord"]),
                 kind: IndexField.string(artifact["kind"]), digest: digest, mediaType: IndexField.string(artifact["media_type"]),
                 logicalName: IndexField.string(artifact["logical_name"]), storeURI: IndexField.string(artifact["store_uri"]))
@@ -109,9 +112,9 @@ extension IndexWriter {
         for step in IndexField.array(doc["steps"]) {
             for ref in IndexField.array(step["evidence"]) { addRef(ref) }
         }
-        addRef(meta?["analysis"]?["last_snapshot"], role: "metrics_snapshot")
-        addRef(meta?["analysis"]?["last_slo_report"], role: "slo_eval_report")
-        addRef(meta?["routing"]?["router_state"], role: "router_state")
+        addRef(meta?["analysis"]?["last_snapshot"])
+        addRef(meta?["analysis"]?["last_slo_report"])
+        addRef(meta?["routing"]?["router_state"])
 
         try db.run("DELETE FROM execution_artifacts WHERE exec_id = ?", [.text(execId)])
         for item in items {
@@ -124,15 +127,14 @@ extension IndexWriter {
         }
     }
 
-    static func role(forKind kind: String?) -> String {
-        let name = kind.map { String($0.split(separator: "@").first ?? "") } ?? ""
-        switch name {
+    static func role(forKind kind: String?) -> String? {
+        switch kind.map({ String($0.split(separator: "@").first ?? "") }) {
         case "x07.deploy.plan": return "deploy_plan"
         case "x07.metrics.snapshot": return "metrics_snapshot"
         case "x07.wasm.slo.eval.report": return "slo_eval_report"
         case "x07lp.router.state": return "router_state"
         case "x07lp.slot.health": return "runtime_probe"
-        default: return "evidence"
+        default: return nil
         }
     }
 

@@ -80,7 +80,7 @@ public final class StateIndex {
     /// A full rebuild from the files. Readers of the index see the old content until the new
     /// content replaces it in one transaction.
     public func rebuild() throws {
-        try Self.lpErrors { try rebuildInPlace() }
+        try guarded { try rebuildInPlace() }
     }
 
     /// This schema version and a fingerprint equal to the record directories as they are now.
@@ -96,6 +96,7 @@ public final class StateIndex {
             db = try Self.inMemory(state: state)
             return
         }
+        IndexFile.removeAbandonedTemps(state: state)
         for _ in 0..<3 {
             let stamps = IndexFingerprint.capture(state: state)
             do {
@@ -116,6 +117,17 @@ public final class StateIndex {
     private func replaceFile() throws {
         db = try Database(path: ":memory:", create: true)
         db = try Self.installFresh(state: state, force: true)
+    }
+
+    /// After the file was deleted or replaced under this connection: connects to the live file
+    /// (building one if there is none) and brings it up to date.
+    private func reconnect() throws {
+        db = try Database(path: ":memory:", create: true)
+        switch try Self.inspect(state: state, thorough: false) {
+        case .usable(let live): db = live
+        case .missing, .damaged: db = try Self.installFresh(state: state, force: false)
+        }
+        if try !isCurrent() { try rebuildInPlace() }
     }
 
     enum Health {
@@ -185,7 +197,8 @@ public final class StateIndex {
     /// write). Dispatches on `schema_version`; idempotent; one transaction; then restamps the
     /// record's directory. Paths outside the indexed record directories are ignored.
     public func recordWritten(relativePath: String, document: JSON, digest: DigestRef) throws {
-        let relative = relativePath.hasPrefix("file:") ? String(relativePath.dropFirst(5)) : relativePath
+        var relative = relativePath.hasPrefix("file:") ? String(relativePath.dropFirst(5)) : relativePath
+        if relative.hasPrefix(state.root + "/") { relative = String(relative.dropFirst(state.root.count + 1)) }
         guard IndexFingerprint.root(of: relative) != nil else { return }
         try guarded {
             try db.transaction {
@@ -211,10 +224,13 @@ public final class StateIndex {
 
     // MARK: errors
 
-    /// Runs `body`; a damaged index is rebuilt from the files and `body` runs again (every
-    /// update is idempotent); SQLite errors become LPErrors.
+    /// Runs `body` on the live file (reconnecting first when the file was deleted or replaced
+    /// under this connection); a damaged index is rebuilt from the files and `body` runs again
+    /// (every update is idempotent); SQLite errors become LPErrors.
     func guarded<T>(_ body: () throws -> T) throws -> T {
         do {
+            // In WAL mode SQLite keeps writing into a deleted file's log without complaint.
+            if isPersistent, db.hasMoved { try reconnect() }
             return try body()
         } catch let error as SQLiteError where error.isCorruption {
             try Self.lpErrors { try rebuildInPlace() }

@@ -124,6 +124,7 @@ public final class StagedBlob {
             try AtomicFile.commit(temp: tempPath, to: target)
         }
         try store.writeMeta(ref)
+        IndexMaintenance.blobWritten(store.state, ref)
         return ref
     }
 

@@ -77,7 +77,9 @@ public struct StateDirectory: Sendable {
     public func writeRecord(_ document: JSON, at relative: String, logicalName: String) throws -> ArtifactRef {
         let bytes = document.canonicalBytes
         try AtomicFile.write(bytes, to: path(relative))
-        return ArtifactRef(digest: DigestRef(of: bytes), logicalName: logicalName, storeURI: "file:" + relative)
+        let digest = DigestRef(of: bytes)
+        IndexMaintenance.recordWritten(self, relativePath: relative, document: document, digest: digest)
+        return ArtifactRef(digest: digest, logicalName: logicalName, storeURI: "file:" + relative)
     }
 
     public func lock(timeout: Double = 10) throws -> StateLock {

@@ -9,6 +9,7 @@ public final class StateLock {
     private let fd: Int32
 
     /// Waits up to `timeout` seconds for the lock, then fails with exit 17 (LP_STATE_LOCKED).
+    /// Holding it, the state's query index (if there is one) is attached for incremental updates.
     public init(stateRoot: String, timeout: Double) throws {
         try AtomicFile.makeDirectories(stateRoot)
         let path = stateRoot + "/.lock"
@@ -24,6 +25,7 @@ public final class StateLock {
             usleep(10_000)
         }
         self.fd = fd
+        IndexMaintenance.attach(StateDirectory(root: stateRoot))
     }
 
     deinit {
