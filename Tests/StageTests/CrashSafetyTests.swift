@@ -16,6 +16,7 @@ final class CrashSafetyTests: XCTestCase, ExampleDeploymentSupport {
         let planned = try StageProcess.run(StageProcess.binary("lp-plan"), ["--deployment-id", base.id, "--plan", plan,
                                                                            "--state-dir", base.state, "--now-unix-ms", time])
         XCTAssertEqual(planned.status, 0, planned.stderr)
+        XCTAssertEqual(try StageProcess.x07lp(["index", "rebuild", "--state-dir", base.state]).status, 0)
 
         var seed: UInt64 = 0x5EED
         var killedMidRun = 0
@@ -39,6 +40,11 @@ final class CrashSafetyTests: XCTestCase, ExampleDeploymentSupport {
             apply.waitUntilExit()
             let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", state])
             XCTAssertEqual(verify.status, 0, "round \(round): \(verify.stderr)\(verify.stdoutText)")
+            // The query index (built before the run, updated by it) still answers what the files say.
+            let stored = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/deploy/\(base.id).json"))))
+            let query = try StageProcess.x07lp(["deploy", "query", "--deployment-id", base.id, "--state-dir", state, "--json"])
+            XCTAssertEqual(query.status, 0, "round \(round): \(query.stderr)")
+            XCTAssertEqual(try JSONParser.parse(query.stdout)["result"]?["status"], stored["status"], "round \(round)")
             // The deployment can always be taken to its end afterwards.
             let again = try StageProcess.run(StageProcess.binary("lp-apply"),
                                              ["--deployment-id", base.id, "--metrics-dir", metrics, "--pause-scale", "0",
