@@ -110,18 +110,16 @@ struct ApplyEngine {
             list(probe, role: "runtime_probe", kind: "x07lp.slot.health@0.1.0")
         case .setWeight(let pct):
             try setWeight(pct, at: index)
-            try record(index, kind: "deploy.route.set_weight", outcome: "allow", code: "LP_ROUTE_WEIGHT_SET", message: "candidate weight \(pct)%")
+            linkAuthorizingDecision(index)
         case .pause(let seconds):
+            linkAuthorizingDecision(index)
             if let ending = try pause(seconds: seconds) {
-                try record(index, kind: "deploy.pause", outcome: "allow", code: "LP_PAUSE_INTERRUPTED",
-                       message: "pause of \(seconds)s interrupted by a control action")
                 execution.steps[index].status = "ok"
                 execution.steps[index].ended_unix_ms = now()
                 if ending == .paused { meta.control_state = "paused" }
                 try persist()
                 return ending
             }
-            try record(index, kind: "deploy.pause", outcome: "allow", code: "LP_PAUSE_DONE", message: "paused \(seconds)s")
         case .analysis(let require):
             return try analyze(at: index, require: require)
         case .awaitPromote:
@@ -232,6 +230,12 @@ struct ApplyEngine {
                 return .rolledBack
             }
         }
+    }
+
+    /// Routing and pause steps carry out the last gate's decision rather than deciding anything
+    /// themselves (as the reference system records them): the step links that decision.
+    private mutating func linkAuthorizingDecision(_ index: Int) {
+        if let latest = meta.latest_decision_id { execution.steps[index].decisions = [latest] }
     }
 
     /// Adds a stored document to the execution's artifact list (`meta.artifacts`), numbered per role.

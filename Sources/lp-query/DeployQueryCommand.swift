@@ -38,9 +38,13 @@ enum DeployQueryCommand {
         if view == .summary || view == .full { result.merge(views.summary) { _, new in new } }
         if view == .timeline || view == .full { result["steps"] = DeployViews.steps(try index.steps(execId: row.exec_id)) }
         if view == .decisions || view == .full {
-            result["decisions"] = DeployViews.decisions(try index.decisions(execId: row.exec_id)) { describe($0, ctx.state) }
+            result["decisions"] = DeployViews.decisions(DeployViews.ownDecisions(try index.decisions(execId: row.exec_id))) {
+                describe($0, ctx.state)
+            }
         }
-        if view == .artifacts || view == .full { result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id)) }
+        if view == .artifacts || view == .full {
+            result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id) + records(of: row, index: index))
+        }
         if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
         return StageOutput(result: .object(result), runId: row.run_id)
     }
@@ -68,6 +72,17 @@ enum DeployQueryCommand {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
         }
         return (row, ["by": "deployment_id", "requested_deployment_id": .string(id)])
+    }
+
+    /// The execution record itself and its latest decision, listed with the stored artifacts.
+    static func records(of row: ExecutionRow, index: StateIndex) throws -> [ArtifactRow] {
+        var rows = [ArtifactRow(role: "deploy_execution", ord: 0, kind: DeployExecution.schemaVersion, digest: row.record,
+                                media_type: "application/json", logical_name: "deploy.execution", store_uri: row.store_uri)]
+        if let id = row.latest_decision_id, let decision = try index.decision(id: id) {
+            rows.append(ArtifactRow(role: "decision_record", ord: 0, kind: DecisionRecord.schemaVersion, digest: decision.record,
+                                    media_type: "application/json", logical_name: "decision.record", store_uri: decision.store_uri))
+        }
+        return rows
     }
 
     /// Media type and logical name of a stored blob, from its meta record.

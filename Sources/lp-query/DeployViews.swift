@@ -48,6 +48,12 @@ struct DeployViews {
         })
     }
 
+    /// The deployment's own decisions (its steps and the control actions on it); intake and
+    /// planning decisions belong to the run that accepted and planned it.
+    static func ownDecisions(_ rows: [DecisionRow]) -> [DecisionRow] {
+        rows.filter { ($0.kind ?? "").hasPrefix("deploy.") || ($0.kind ?? "").hasPrefix("control.") }
+    }
+
     /// Decisions with their evidence described like artifacts (role, media type, logical name).
     static func decisions(_ rows: [DecisionRow], describe: (DigestRef) -> (mediaType: String, logicalName: String?)) -> JSON {
         .array(rows.map { decision in
@@ -59,10 +65,13 @@ struct DeployViews {
                     r["message"] = reason.message.map(JSON.string)
                     return .object(r)
                 }),
-                "evidence": .array(decision.evidence.map { evidence in
+                "evidence": .array(decision.evidence.enumerated().map { position, evidence in
                     let described = describe(evidence.digest)
+                    let role = evidence.role ?? "evidence"
+                    // `ord` numbers the evidence of one role within the decision.
+                    let ord = decision.evidence.prefix(position).filter { ($0.role ?? "evidence") == role }.count
                     var e: [String: JSON] = [
-                        "role": .string(evidence.role ?? "evidence"), "ord": .number(Double(evidence.ord)),
+                        "role": .string(role), "ord": .number(Double(ord)),
                         "kind": evidence.kind.map(JSON.string) ?? .null, "digest": evidence.digest.json,
                         "media_type": .string(described.mediaType), "store_uri": .string("sha256:" + evidence.digest.sha256),
                     ]
@@ -77,8 +86,15 @@ struct DeployViews {
         })
     }
 
+    /// Artifacts in the order a deployment produces them: its records, the plan, the analysis
+    /// evidence, then target state; within a role by `ord`.
+    static let roleOrder = ["decision_record", "deploy_execution", "deploy_plan", "metrics_snapshot", "slo_eval_report",
+                            "runtime_probe", "router_state"]
+
     static func artifacts(_ rows: [ArtifactRow]) -> JSON {
-        .array(rows.map { artifact in
+        let rank = { (role: String) in roleOrder.firstIndex(of: role) ?? roleOrder.count }
+        let sorted = rows.sorted { (rank($0.role), $0.role, $0.ord) < (rank($1.role), $1.role, $1.ord) }
+        return .array(sorted.map { artifact in
             var item: [String: JSON] = [
                 "role": .string(artifact.role), "ord": .number(Double(artifact.ord)), "kind": artifact.kind.map(JSON.string) ?? .null,
                 "digest": artifact.digest.json, "media_type": .string(artifact.media_type), "store_uri": .string(artifact.store_uri),

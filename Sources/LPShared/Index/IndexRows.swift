@@ -88,6 +88,17 @@ public struct ArtifactRow: Codable, Equatable, Sendable {
     public var media_type: String
     public var logical_name: String?
     public var store_uri: String
+
+    public init(role: String, ord: Int, kind: String?, digest: DigestRef, media_type: String, logical_name: String?,
+                store_uri: String) {
+        self.role = role
+        self.ord = ord
+        self.kind = kind
+        self.digest = digest
+        self.media_type = media_type
+        self.logical_name = logical_name
+        self.store_uri = store_uri
+    }
 }
 
 /// One (app, environment) and its latest deployment (`latest_execution_summary_v1`).
