@@ -78,28 +78,8 @@ public struct DecisionRow: Codable, Equatable, Sendable {
     public var evidence: [Evidence]
 }
 
-/// An artifact attached to a deployment (`execution_artifacts`, with `media_type` and
-/// `logical_name` completed from `artifacts` when the execution does not name them).
-public struct ArtifactRow: Codable, Equatable, Sendable {
-    public var role: String
-    public var ord: Int
-    public var kind: String?
-    public var digest: DigestRef
-    public var media_type: String
-    public var logical_name: String?
-    public var store_uri: String
-
-    public init(role: String, ord: Int, kind: String?, digest: DigestRef, media_type: String, logical_name: String?,
-                store_uri: String) {
-        self.role = role
-        self.ord = ord
-        self.kind = kind
-        self.digest = digest
-        self.media_type = media_type
-        self.logical_name = logical_name
-        self.store_uri = store_uri
-    }
-}
+/// An execution's artifact by role and order: the same shape as `meta.artifacts` entries.
+public typealias ArtifactRow = ExecutionMetaLocal.Artifact
 
 /// One (app, environment) and its latest deployment (`latest_execution_summary_v1`).
 public struct AppRow: Codable, Equatable, Sendable {
