@@ -68,9 +68,11 @@ enum ApplyCommand {
             nowUnixMs: ctx.clock.unixMs())
         meta.retry_budget.max_attempts_per_step = budget
         let manifest = try AcceptedInputs.document(accepted.manifest, in: ctx.state)
+        let layout = try PackLayout.from(manifest: manifest)
         var engine = ApplyEngine(
             state: ctx.state, clock: ctx.clock, catalog: catalog,
-            target: TargetDriver(state: ctx.state, target: LocalTarget(state: ctx.state), layout: try PackLayout.from(manifest: manifest),
+            target: TargetDriver(state: ctx.state, target: LocalTarget(state: ctx.state), layout: layout,
+                                 stableLayout: try stableRelease(ctx, accepted: accepted, execId: execution.exec_id) ?? layout,
                                  clock: ctx.clock),
             steps: steps, slo: slo, pauseScale: pauseScale, runId: runId, feed: feed, execution: execution, meta: meta)
         let record = DeployRunRecord(state: ctx.state, runId: runId, manifest: accepted.manifest, execId: execution.exec_id)
@@ -78,6 +80,14 @@ enum ApplyCommand {
         let ending = try engine.run()
         try record.write(engine: engine, status: DeployRunRecord.status(of: ending))
         return output(engine: engine, ending: ending, runId: runId)
+    }
+
+    /// The pack of the app/env's last promoted deployment (found through the query index), if any.
+    static func stableRelease(_ ctx: StageContext, accepted: AcceptedInputs, execId: String) throws -> PackLayout? {
+        let (index, _) = try StateIndex.open(state: ctx.state)
+        guard let previous = try index.latestPromoted(appId: accepted.appId, environment: accepted.environment, excluding: execId),
+              let revision = previous.candidate_revision else { return nil }
+        return try PackLayout.from(manifest: AcceptedInputs.document(revision, in: ctx.state))
     }
 
     static func output(engine: ApplyEngine, ending: ApplyEngine.Ending, runId: String) -> StageOutput {

@@ -90,6 +90,10 @@ struct ApplyEngine {
         switch step {
         case .prepare:
             try target.prepare(execId: execution.exec_id)
+            let stableProbe = try target.probe(.stable, execId: execution.exec_id)
+            meta.runtime.stable = .init(revision_digest: target.stableLayout.revision, status: "healthy",
+                                        started_unix_ms: clock.unixMs(step: tick),
+                                        health: health(stableProbe), workdir: StateDirectory.runtimeSlot(execution.exec_id, "stable"))
             let plan = execution.plan.map { [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: $0.digest, label: "deploy_plan")] } ?? []
             if let digest = execution.plan?.digest {
                 list(ArtifactRef(digest: digest, logicalName: "deploy.plan", storeURI: "sha256:" + digest.sha256),
@@ -99,10 +103,10 @@ struct ApplyEngine {
                        message: "plan pinned; candidate slot materialized from the pack", evidence: plan)
         case .startCandidate:
             let revision = try target.startCandidate(execId: execution.exec_id)
-            meta.runtime.candidate = .init(revision_digest: revision, status: "started", started_unix_ms: clock.unixMs(step: tick),
-                                           health: .init(ok: true), workdir: StateDirectory.runtimeSlot(execution.exec_id, "candidate"))
+            let probe = try target.probe(.candidate, execId: execution.exec_id)
+            meta.runtime.candidate = .init(revision_digest: revision, status: "healthy", started_unix_ms: clock.unixMs(step: tick),
+                                           health: health(probe), workdir: StateDirectory.runtimeSlot(execution.exec_id, "candidate"))
             try setWeight(0, at: index)
-            let probe = try target.probe(execId: execution.exec_id)
             try record(index, kind: "deploy.runtime.start_candidate", outcome: "allow", code: "LP_RUNTIME_HEALTHCHECK_OK",
                        message: "candidate started and healthy at weight 0",
                        evidence: [TypedRef(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe")])
@@ -134,10 +138,7 @@ struct ApplyEngine {
         case .promote:
             try setWeight(100, at: index)
             try target.promote(execId: execution.exec_id)
-            meta.runtime.stable = meta.runtime.candidate
-            meta.runtime.stable.workdir = StateDirectory.runtimeSlot(execution.exec_id, "stable")
-            meta.runtime.candidate.status = "stopped"
-            meta.runtime.candidate.ended_unix_ms = clock.unixMs(step: tick)
+            meta.retire(replacedBy: StateDirectory.runtimeSlot(execution.exec_id, "stable"), at: clock.unixMs(step: tick))
             meta.finish("promoted", at: clock.unixMs(step: tick))
             execution.status = "completed"
             try record(index, kind: "deploy.promote", outcome: "allow", code: "LP_DEPLOY_PROMOTED",
@@ -230,6 +231,12 @@ struct ApplyEngine {
                 return .rolledBack
             }
         }
+    }
+
+    /// A slot's health as the meta records it, from a stored probe.
+    private func health(_ probe: ArtifactRef) -> ExecutionMetaLocal.Health {
+        .init(ok: true, last_probe_unix_ms: clock.unixMs(step: tick),
+              last_report: .init(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe", store_uri: probe.store_uri))
     }
 
     /// Routing and pause steps carry out the last gate's decision rather than deciding anything

@@ -9,3 +9,16 @@ extension ExecutionMetaLocal {
         ended_unix_ms = unixMs
     }
 }
+
+extension ExecutionMetaLocal {
+    /// After a promote, `runtime` tells the deployment's story: the candidate release serves all
+    /// traffic (its tree now lives in the target's stable slot, `workdir`), and the release it
+    /// replaced is stopped.
+    mutating func retire(replacedBy workdir: String, at unixMs: Int64) {
+        runtime.stable.status = "stopped"
+        runtime.stable.ended_unix_ms = unixMs
+        runtime.candidate.status = "healthy"
+        runtime.candidate.workdir = workdir
+        routing.candidate_weight_pct = 100
+    }
+}

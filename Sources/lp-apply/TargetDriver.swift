@@ -11,12 +11,20 @@ struct TargetDriver {
     let state: StateDirectory
     let target: DeployTarget
     let layout: PackLayout
+    /// The release the deployment replaces (the app/env's last promoted pack), or the new pack
+    /// itself on a first deployment, so traffic outside the canary always reaches a working tree.
+    let stableLayout: PackLayout
     let clock: LogicalClock
 
     private var now: Int64 { clock.unixMs() }
 
+    /// Stages the stable release (started) and the candidate (not yet started).
     func prepare(execId: String) throws {
-        try state.withLock { _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now) }
+        try state.withLock {
+            _ = try target.prepare(.stable, execId: execId, pack: stableLayout, nowUnixMs: now)
+            _ = try target.startSlot(.stable, execId: execId, nowUnixMs: now)
+            _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now)
+        }
     }
 
     /// Starts the candidate; returns the revision it serves.
@@ -30,11 +38,11 @@ struct TargetDriver {
     }
 
     /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence.
-    func probe(execId: String) throws -> ArtifactRef {
-        let health = target.health(.candidate, execId: execId)
+    func probe(_ slot: Slot, execId: String) throws -> ArtifactRef {
+        let health = target.health(slot, execId: execId)
         let document = try JSON(encoding: health).setting("schema_version", "x07lp.slot.health@0.1.0")
         guard health.ok else {
-            throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "candidate of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
+            throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "\(slot.rawValue) slot of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
         }
         return try state.withLock { try BlobStore(state: state).put(document, logicalName: "runtime.probe") }
     }

@@ -210,3 +210,29 @@ final class ControlActionTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertTrue(broken.stderr.contains(try XCTUnwrap(signed)), broken.stderr)
     }
 }
+
+/// A second deployment of an app keeps the first one's release in its stable slot until promote.
+final class ReleaseHistoryTests: XCTestCase, ExampleDeploymentSupport {
+    func testTheStableSlotServesThePreviousReleaseDuringACanary() throws {
+        let fixture = try accepted()
+        XCTAssertEqual(try run(fixture, plan: nil, metricsDir: try metrics(fixture, [Self.good])).status, 0)
+        let first = try stored(fixture)
+        let firstRevision = first["meta"]?["runtime"]?["candidate"]?["revision_digest"]
+        // The same app again, with another pack revision (a changed change request does not change
+        // the pack, so reuse the first pack: the previous release is then that revision).
+        let again = try StageProcess.x07lp(["deploy", "accept", "--pack", ExamplePacks.hello + "/pack.zip",
+                                            "--change", ExamplePacks.hello + "/change_request.ops.json",
+                                            "--ops", ExamplePacks.hello + "/ops.blue_green.json", "--slo", ExamplePacks.hello + "/slo.json",
+                                            "--state-dir", fixture.state, "--now-unix-ms", "1767225700000", "--json"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        var second = fixture
+        second.id = try JSONParser.parse(again.stdout)["result"]?["exec_id"]?.stringValue ?? ""
+        XCTAssertNotEqual(second.id, fixture.id)
+        let plan = try plan(second, strategy: ["type": "blue_green", "canary": nil, "blue_green": ["auto_promote": false]])
+        XCTAssertEqual(try run(second, plan: plan, metricsDir: try metrics(second, [Self.good])).status, 0)
+        let waiting = try stored(second)
+        XCTAssertEqual(waiting["meta"]?["runtime"]?["stable"]?["revision_digest"], firstRevision)
+        XCTAssertEqual(waiting["meta"]?["runtime"]?["stable"]?["status"], "healthy")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(fixture.state)/runtime/\(second.id)/stable/index.html"))
+    }
+}

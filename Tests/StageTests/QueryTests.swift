@@ -23,7 +23,7 @@ final class QueryTests: XCTestCase {
                        result.stdoutText, file: file, line: line)
     }
 
-    func testSummaryTimelineDecisionsArtifactsAndAppListMatchTheReferenceTemplates() throws {
+    func testEveryQueryTemplateAndTheAppListMatch() throws {
         let (state, id) = try Self.promoted()
         try check(try query(["deploy", "query", "--deployment-id", id, "--view", "summary"], state: state),
                   "fixtures/deploy_loop/query/expected/query.summary.report.json")
@@ -33,6 +33,8 @@ final class QueryTests: XCTestCase {
                   "fixtures/deploy_loop/query/expected/query.decisions.report.json")
         try check(try query(["deploy", "query", "--deployment-id", id, "--view", "artifacts"], state: state),
                   "fixtures/deploy_loop/query/expected/query.artifacts.report.json")
+        try check(try query(["deploy", "query", "--app-id", "app_min", "--env", "staging", "--latest", "--view", "full"], state: state),
+                  "fixtures/deploy_loop/query/expected/query.latest.report.json")
         try check(try query(["app", "list"], state: state), "fixtures/control_plane/app_list/expected/app.list.report.json")
         let contracts = try Upstream.require("lp-contracts")
         for (args, contract) in [(["deploy", "query", "--deployment-id", id, "--view", "full"], "lp.deploy.query.result"),

@@ -17,6 +17,18 @@ extension StateIndex {
         }
     }
 
+    /// The newest promoted deployment of an app/env other than `excluding`: the release a new
+    /// deployment replaces.
+    public func latestPromoted(appId: String, environment: String, excluding execId: String) throws -> ExecutionRow? {
+        try read {
+            try db.first("""
+                SELECT \(Self.executionColumns) FROM executions
+                WHERE app_id = ? AND environment = ? AND outcome = 'promoted' AND exec_id <> ?
+                ORDER BY created_unix_ms DESC, exec_id DESC LIMIT 1
+                """, [.text(appId), .text(environment), .text(execId)], Self.executionRow)
+        }
+    }
+
     public func steps(execId: String) throws -> [StepRow] {
         try read {
             try db.rows("""

@@ -59,10 +59,7 @@ enum DeployControls {
                 let target = LocalTarget(state: ctx.state)
                 _ = try target.setWeight(100, execId: execution.exec_id, nowUnixMs: now)
                 _ = try target.promote(execId: execution.exec_id, nowUnixMs: now)
-                meta.routing.candidate_weight_pct = 100
-                meta.runtime.stable = meta.runtime.candidate
-                meta.runtime.candidate.status = "stopped"
-                meta.runtime.candidate.ended_unix_ms = now
+                meta.retire(replacedBy: StateDirectory.runtimeSlot(execution.exec_id, "stable"), at: now)
                 execution.status = "completed"
                 meta.finish("promoted", at: now)
             }
