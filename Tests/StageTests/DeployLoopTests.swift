@@ -208,3 +208,28 @@ final class RouteTests: XCTestCase {
         XCTAssertEqual(missing.status, 2)
     }
 }
+
+/// `x07lp deploy`: accept + plan + run as one pipeline; a failed stage's exit code reaches the end.
+final class OneShotDeployTests: XCTestCase {
+    func testAcceptPlanAndRunInOneGoAndFailuresTravelDownThePipe() throws {
+        let fixtures = try Upstream.require("fixtures")
+        let state = StageProcess.temporaryDirectory()
+        let promote = fixtures + "/deploy_loop/promote"
+        let ok = try StageProcess.x07lp(["deploy", "--change", fixtures + "/deploy_loop/common/change_request.app_min.json",
+                                         "--pack-dir", fixtures + "/baseline/pack_min", "--plan", promote + "/deploy.plan.json",
+                                         "--metrics-dir", promote, "--pause-scale", "0", "--state-dir", state,
+                                         "--now-unix-ms", DeployLoopTests.time, "--json"])
+        let expected = try TemplateMatch.load(promote + "/expected/deploy.run.report.json")
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: try JSONParser.parse(ok.stdout)), [])
+        let denied = try StageProcess.x07lp(["deploy", "--change", fixtures + "/baseline/change_request.ops_required.json",
+                                             "--pack-dir", fixtures + "/baseline/pack_min", "--metrics-dir", promote,
+                                             "--state-dir", state, "--now-unix-ms", DeployLoopTests.time, "--json"])
+        XCTAssertEqual(denied.status, 13, denied.stderr)
+        XCTAssertTrue(denied.stderr.contains("LP_GATE_REJECTED"), denied.stderr)
+        let explained = try StageProcess.x07lp(["--explain", "deploy", "--change", "cr.json", "--pack", "p.tar.zst",
+                                                "--metrics-dir", "m", "--state-dir", "s"])
+        XCTAssertEqual(explained.stdoutText,
+                       "lp-validate --in cr.json --pack p.tar.zst --state-dir s --report --quiet | lp-plan --state-dir s --report --quiet | lp-apply --metrics-dir m --state-dir s\n")
+    }
+}
