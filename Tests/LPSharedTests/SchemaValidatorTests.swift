@@ -246,3 +246,19 @@ final class SchemaValidatorTests: XCTestCase {
         XCTAssertEqual(resolveURI("d.json", against: "http://example.com/b/c.json"), "http://example.com/b/d.json")
     }
 }
+
+final class ECMAScriptRegexTests: XCTestCase {
+    func testDotFollowsECMAScriptLineTerminators() throws {
+        let schema: JSON = ["type": "string", "pattern": "^a.b$"]
+        let validator = SchemaValidator(registry: SchemaRegistry())
+        for ok in ["a\u{0C}b", "a\u{0B}b", "axb"] {
+            XCTAssertEqual(try validator.validate(.string(ok), schema: schema), [], ok.debugDescription)
+        }
+        for bad in ["a\nb", "a\rb", "a\u{2028}b", "a\u{2029}b", "ab\n"] {
+            XCTAssertFalse(try validator.validate(.string(bad), schema: schema).isEmpty, bad.debugDescription)
+        }
+        let literal: JSON = ["type": "string", "pattern": "^[.]\\.$"]
+        XCTAssertEqual(try validator.validate(".." as JSON, schema: literal), [])
+        XCTAssertFalse(try validator.validate("x." as JSON, schema: literal).isEmpty)
+    }
+}

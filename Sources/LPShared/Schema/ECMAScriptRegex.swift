@@ -1,8 +1,9 @@
 import Foundation
 
 /// Compiles a JSON Schema `pattern` (ECMA-262 syntax) with ICU, rewriting the constructs whose
-/// meaning differs between the two: ICU's `$` also matches before a final newline, and its `\d`,
-/// `\w` classes are Unicode-wide where ECMAScript's are ASCII.
+/// meaning differs between the two: ICU's `$` also matches before a final newline, its `.` also
+/// stops at vertical tab and form feed (ECMAScript's excludes only \n, \r, U+2028, U+2029), and
+/// its `\d`, `\w` classes are Unicode-wide where ECMAScript's are ASCII.
 enum ECMAScriptRegex {
     static func compile(_ source: String) throws -> NSRegularExpression {
         try NSRegularExpression(pattern: translate(source))
@@ -20,6 +21,7 @@ enum ECMAScriptRegex {
             case "[" where !inClass: inClass = true; out.append(c)
             case "]" where inClass: inClass = false; out.append(c)
             case "$" where !inClass: out += "\\z"
+            case "." where !inClass: out += "[^\\n\\r\\u2028\\u2029]"
             default: out.append(c)
             }
         }
