@@ -44,7 +44,7 @@ enum SLOEvaluation {
         }
         let decision: Decision = violations > 0 ? .rollback : (missing.isEmpty ? .promote : .inconclusive)
         func file(_ path: String, _ digest: DigestRef) -> JSON {
-            ["path": .string(path), "sha256": .string(digest.sha256), "bytes_len": .number(Double(digest.bytes_len))]
+            digest.json(path: path)
         }
         // The reference report shape (x07.wasm.slo.eval.report@0.1.0); tool.version names x07lp.
         let report: JSON = [

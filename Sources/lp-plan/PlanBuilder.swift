@@ -13,7 +13,7 @@ struct PlanBuilder {
     var policies: [FileDigest]
 
     func pin(_ file: FileDigest) -> JSON {
-        ["path": .string(file.path), "sha256": .string(file.digest.sha256), "bytes_len": .number(Double(file.digest.bytes_len))]
+        file.digest.json(path: file.path)
     }
 
     /// A plan from `ops.deploy`: canary steps as they are, or blue-green with its auto_promote.

@@ -18,4 +18,7 @@ public struct DigestRef: Codable, Equatable, Hashable, Sendable {
     }
 
     public var json: JSON { ["sha256": .string(sha256), "bytes_len": .number(Double(bytes_len))] }
+
+    /// `{path, sha256, bytes_len}`: how reports and plans name a file they pin.
+    public func json(path: String) -> JSON { json.setting("path", .string(path)) }
 }

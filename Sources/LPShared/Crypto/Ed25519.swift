@@ -36,11 +36,6 @@ public enum Ed25519 {
         return PrivateKey(seed: seed, publicKey: PublicKey(raw: raw))
     }
 
-    public static func publicKey(raw: [UInt8]) throws -> PublicKey {
-        guard raw.count == 32 else { throw KeyError(description: "an Ed25519 public key is 32 bytes") }
-        return PublicKey(raw: raw)
-    }
-
     /// Reads an Ed25519 public key from PEM (`-----BEGIN PUBLIC KEY-----`).
     public static func publicKey(pem: [UInt8]) throws -> PublicKey {
         guard let pkey = withPEM(pem, { PEM_read_bio_PUBKEY($0, nil, nil, nil) }) else {

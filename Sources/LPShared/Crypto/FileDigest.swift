@@ -25,10 +25,4 @@ public enum FileDigest {
             total += n
         }
     }
-
-    public static func of(path: String) throws -> DigestRef {
-        let hasher = SHA256Hasher()
-        let length = try stream(path: path, into: hasher)
-        return DigestRef(sha256: Hex.encode(hasher.finish()), bytes_len: length)
-    }
 }

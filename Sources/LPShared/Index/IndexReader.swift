@@ -123,18 +123,6 @@ extension StateIndex {
         try read { try db.first("SELECT \(Self.incidentColumns) FROM incidents WHERE incident_id = ?", [.text(id)], Self.incidentRow) }
     }
 
-    /// Every kill switch on record (engaged or cleared), by scope.
-    public func killSwitches() throws -> [KillSwitchRow] {
-        try read {
-            try db.rows("SELECT scope, engaged, reason, decision_id, updated_unix_ms FROM kill_switches ORDER BY scope") { row in
-                row.string(0).map {
-                    KillSwitchRow(scope: $0, engaged: row.bool(1), reason: row.string(2), decision_id: row.string(3),
-                                  updated_unix_ms: row.int(4) ?? 0)
-                }
-            }
-        }
-    }
-
     // MARK: helpers
 
     private func read<T>(_ body: () throws -> T) throws -> T {

@@ -130,11 +130,3 @@ public struct IncidentRow: Codable, Equatable, Sendable {
     public var meta_store_uri: String?
 }
 
-/// A kill switch (`kill_switches`).
-public struct KillSwitchRow: Codable, Equatable, Sendable {
-    public var scope: String
-    public var engaged: Bool
-    public var reason: String?
-    public var decision_id: String?
-    public var updated_unix_ms: Int64
-}

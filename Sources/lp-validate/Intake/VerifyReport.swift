@@ -6,8 +6,7 @@ import LPShared
 /// (a broken seal stops intake before anything is stored).
 enum VerifyReport {
     static func make(manifestName: String, manifestDigest: DigestRef, manifest: PackManifest, files: Int) -> JSON {
-        let pack: JSON = ["path": .string(manifestName), "sha256": .string(manifestDigest.sha256),
-                          "bytes_len": .number(Double(manifestDigest.bytes_len))]
+        let pack = manifestDigest.json(path: manifestName)
         return [
             "schema_version": "x07.wasm.app.verify.report@0.1.0",
             "command": "x07-wasm.app.verify",
