@@ -74,7 +74,9 @@ enum ApplyCommand {
             target: TargetDriver(state: ctx.state, target: LocalTarget(state: ctx.state), layout: layout,
                                  stableLayout: try stableRelease(ctx, accepted: accepted, execId: execution.exec_id) ?? layout,
                                  clock: ctx.clock),
-            steps: steps, slo: slo, pauseScale: pauseScale, runId: runId, feed: feed, execution: execution, meta: meta)
+            steps: steps, slo: slo, pauseScale: pauseScale,
+            progress: ProgressReporter(requested: !ctx.quiet, environment: ctx.environment),
+            runId: runId, feed: feed, execution: execution, meta: meta)
         let record = DeployRunRecord(state: ctx.state, runId: runId, manifest: accepted.manifest, execId: execution.exec_id)
         try record.write(engine: engine, status: "running")
         let ending = try engine.run()

@@ -17,6 +17,7 @@ struct ApplyEngine {
     let steps: [RunStep]
     let slo: (json: JSON, digest: DigestRef)?
     let pauseScale: Double
+    let progress: ProgressReporter
     let runId: String
     var feed: MetricsFeed
     var execution: DeployExecution
@@ -117,7 +118,7 @@ struct ApplyEngine {
             linkAuthorizingDecision(index)
         case .pause(let seconds):
             linkAuthorizingDecision(index)
-            if let ending = try pause(seconds: seconds) {
+            if let ending = try pause(seconds: seconds, step: "deploy step \(index) pause_\(seconds)") {
                 execution.steps[index].status = "ok"
                 execution.steps[index].ended_unix_ms = now()
                 if ending == .paused { meta.control_state = "paused" }
@@ -156,14 +157,23 @@ struct ApplyEngine {
         execution.steps[index].latest_weight_pct = pct
     }
 
-    /// Sleeps `seconds × pause-scale`, looking for control actions every 20 ms.
-    private mutating func pause(seconds: Int) throws -> Ending? {
-        let deadline = Date().addingTimeInterval(Double(seconds) * pauseScale)
+    /// Sleeps `seconds × pause-scale`, looking for control actions every 20 ms. A wait that takes
+    /// time shows a progress line (see `ProgressReporter`) when it starts and when it ends.
+    private mutating func pause(seconds: Int, step: String) throws -> Ending? {
+        let wait = Double(seconds) * pauseScale
+        let deadline = Date().addingTimeInterval(wait)
+        let progress = wait > 0 ? self.progress : ProgressReporter(mode: .off)
+        progress.show(ProgressReporter.pauseWaiting(step: step, seconds: wait))
+        defer { progress.finish() }
         repeat {
-            if let ending = try controlEnding() { return ending }
+            if let ending = try controlEnding() {
+                progress.show(ProgressReporter.pauseEnded(step: step, seconds: wait, endedBy: "deployment \(ending)"))
+                return ending
+            }
             let left = deadline.timeIntervalSinceNow
             if left > 0 { usleep(useconds_t(min(left, 0.02) * 1_000_000)) }
         } while Date() < deadline
+        progress.show(ProgressReporter.pauseEnded(step: step, seconds: wait, endedBy: nil))
         return nil
     }
 
@@ -263,17 +273,15 @@ struct ApplyEngine {
 
     /// Weight 0, candidate stopped, outcome rolled_back, and an slo_rollback incident.
     private mutating func rollBack(at index: Int) throws {
+        let failedWeight = meta.routing.candidate_weight_pct
         try setWeight(0, at: index)
         try target.stopCandidate(execId: execution.exec_id)
         meta.runtime.candidate.status = "stopped"
         meta.runtime.candidate.ended_unix_ms = clock.unixMs(step: tick)
         fail(step: index, outcome: "rolled_back")
-        let incident = try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
-                                                    decisionId: decisionRefs.last?.id, nowUnixMs: now())
-        artifacts += incident.artifacts
-        meta.last_incident_id = incident.id
-        meta.incident_count_total += 1
-        meta.incident_count_open += 1
+        // The store updates the stored execution's incident counts; persist() keeps them.
+        artifacts += try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
+                                                  decisionId: decisionRefs.last?.id, weightPct: failedWeight, nowUnixMs: now()).artifacts
         try persist()
     }
 

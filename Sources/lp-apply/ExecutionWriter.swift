@@ -47,9 +47,10 @@ struct ExecutionWriter {
             merged.signature_status = stored.signature_status ?? merged.signature_status
             merged.kill_scope = stored.kill_scope
             merged.kill_latched = stored.kill_latched
-            merged.incident_count_total = max(merged.incident_count_total, stored.incident_count_total)
-            merged.incident_count_open = max(merged.incident_count_open, stored.incident_count_open)
-            merged.last_incident_id = merged.last_incident_id ?? stored.last_incident_id
+            // Incident bookkeeping belongs to the incident store, which writes it into the stored execution.
+            merged.incident_count_total = stored.incident_count_total
+            merged.incident_count_open = stored.incident_count_open
+            merged.last_incident_id = stored.last_incident_id
         }
         result.meta = try JSON(encoding: merged)
         let ref = try state.writeRecord(try result.json(), at: StateDirectory.execution(result.exec_id), logicalName: "lp.deploy.execution")

@@ -1,6 +1,8 @@
 import LPShared
 
-PlannedStage.main(
+// lp-incident: capture incidents (lp.incident.bundle@0.2.0 + local meta) and move them through
+// their lifecycle (open → regression_generated → resolved).
+StageRunner.main(
     stage: "lp-incident",
-    summary: "capture incidents into lp.incident.bundle@0.2.0",
-    plannedWork: "incident capture arrives with the incidents issue.")
+    summary: "capture incidents into lp.incident.bundle@0.2.0 and resolve them",
+    commands: [CaptureCommand.command, ResolveCommand.command])

@@ -4,5 +4,6 @@ import LPShared
 // (index.sqlite, rebuilt from the files when missing, stale or corrupt).
 StageRunner.main(
     stage: "lp-query",
-    summary: "read views over the state: deployments, apps, routes; index maintenance",
-    commands: [DeployQueryCommand.command, AppsCommand.command, RouteCommand.command, IndexRebuildCommand.command])
+    summary: "read views over the state: deployments, apps, incidents, routes; index maintenance",
+    commands: [DeployQueryCommand.command, AppsCommand.command, IncidentQueryCommand.list, IncidentQueryCommand.get,
+               RouteCommand.command, IndexRebuildCommand.command])

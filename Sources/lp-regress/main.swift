@@ -1,6 +1,7 @@
 import LPShared
 
-PlannedStage.main(
+// lp-regress: turn a captured incident into regression fixtures (replay trace + HTTP test).
+StageRunner.main(
     stage: "lp-regress",
-    summary: "turn an incident into regression fixtures",
-    plannedWork: "regression generation arrives with the incidents issue.")
+    summary: "generate regression fixtures from incidents (lp.regression.run.result@0.2.0)",
+    commands: [FromIncidentCommand.command])

@@ -49,17 +49,6 @@ final class HelpTests: XCTestCase {
         XCTAssertGreaterThan(checked, 40)
     }
 
-    func testPlaceholderStagesSayTheyAreNotImplemented() throws {
-        for stage in ["lp-incident", "lp-regress"] {
-            let help = try StageProcess.run(StageProcess.binary(stage), ["--help"])
-            XCTAssertEqual(help.status, 0)
-            XCTAssertTrue(help.stdoutText.contains("NOT IMPLEMENTED"), stage)
-            let run = try StageProcess.run(StageProcess.binary(stage), ["--in", "/dev/null"], stdin: [])
-            XCTAssertEqual(run.status, 2, stage)
-            XCTAssertTrue(run.stderr.contains("LP_NOT_IMPLEMENTED"), stage)
-        }
-    }
-
     func testVersionAndWrapperHelp() throws {
         let version = try StageProcess.run(StageProcess.binary("lp-validate"), ["--version"])
         XCTAssertEqual(version.status, 0)

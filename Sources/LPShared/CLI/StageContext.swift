@@ -39,6 +39,8 @@ public struct StageContext {
 /// What a command produced: the report's `result`, the plain-mode document when that differs
 /// (intake prints the execution, its report carries ids and digests), or raw bytes for
 /// byte-exact tools such as `canon`; its exit code, warnings, and the artifacts it wrote.
+/// `reportCommand` replaces the command's own name in the report when the command only shows
+/// what an upstream stage did (`lp-incident capture --report | lp-query incident`).
 public struct StageOutput {
     public var result: JSON
     public var document: JSON?
@@ -47,6 +49,7 @@ public struct StageOutput {
     public var diagnostics: [Diagnostic]
     public var artifacts: [ArtifactRef]
     public var runId: String?
+    public var reportCommand: String?
 
     public init(result: JSON, document: JSON? = nil, rawBytes: [UInt8]? = nil, exitCode: ExitCode = .ok,
                 diagnostics: [Diagnostic] = [], artifacts: [ArtifactRef] = [], runId: String? = nil) {

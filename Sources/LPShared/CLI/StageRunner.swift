@@ -90,7 +90,7 @@ public enum StageRunner {
         if report {
             let runId = output.runId ?? Identifier.make(.run, parts: [spec.reportCommand,
                                                                       String(context?.clock.unixMs() ?? 0)])
-            let envelope = CLIReport(command: spec.reportCommand, exitCode: output.exitCode,
+            let envelope = CLIReport(command: output.reportCommand ?? spec.reportCommand, exitCode: output.exitCode,
                                      diagnostics: output.diagnostics, runId: runId, artifacts: output.artifacts,
                                      result: output.result)
             let json = (try? JSON(encoding: envelope)) ?? [:]

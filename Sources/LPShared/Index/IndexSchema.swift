@@ -2,7 +2,7 @@
 /// docs/index.md). Table and column names follow the reference system. Any change here must
 /// bump `version`: an index with another `PRAGMA user_version` is rebuilt.
 enum IndexSchema {
-    static let version: Int32 = 1
+    static let version: Int32 = 2
 
     /// Every table, index and view the schema creates, by name and type. An index missing one of
     /// them is treated as corrupt.
@@ -250,7 +250,7 @@ enum IndexSchema {
       (SELECT count(*) FROM incidents i
         WHERE i.app_id = h.app_id AND i.environment = h.environment) AS app_incident_count_total,
       (SELECT count(*) FROM incidents i
-        WHERE i.app_id = h.app_id AND i.environment = h.environment AND i.status = 'open') AS app_incident_count_open,
+        WHERE i.app_id = h.app_id AND i.environment = h.environment AND i.status IN ('open', 'regression_generated')) AS app_incident_count_open,
       (SELECT i.incident_id FROM incidents i
         WHERE i.app_id = h.app_id AND i.environment = h.environment
         ORDER BY i.created_unix_ms DESC, i.incident_id DESC LIMIT 1) AS latest_incident_id,

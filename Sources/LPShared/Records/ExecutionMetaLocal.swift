@@ -197,5 +197,15 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
         guard let meta = execution.meta, meta["schema_version"] == .string(schemaVersion) else { return nil }
         return try? meta.decode(ExecutionMetaLocal.self)
     }
+
+    /// The meta of a deployment that may never have run (a planned execution has none yet: it
+    /// is started from what intake accepted).
+    public static func current(of execution: DeployExecution, state: StateDirectory, nowUnixMs: Int64) throws -> ExecutionMetaLocal {
+        if let meta = of(execution) { return meta }
+        let accepted = try AcceptedInputs.load(state: state, runId: execution.run_id)
+        return ExecutionMetaLocal(appId: accepted.appId, environment: accepted.environment, plan: execution.plan,
+                                  publicListener: RoutingRule.publicListener(execId: execution.exec_id),
+                                  retryBudget: 3, nowUnixMs: nowUnixMs)
+    }
 }
 

@@ -89,15 +89,6 @@ extension ControlAction {
         return try ctx.state.readJSON(StateDirectory.execution(id)).decode(DeployExecution.self)
     }
 
-    /// The meta of a deployment that may never have run (a planned execution has none yet).
-    func meta(of execution: DeployExecution, nowUnixMs: Int64) throws -> ExecutionMetaLocal {
-        if let meta = ExecutionMetaLocal.of(execution) { return meta }
-        let accepted = try AcceptedInputs.load(state: ctx.state, runId: execution.run_id)
-        return ExecutionMetaLocal(appId: accepted.appId, environment: accepted.environment, plan: execution.plan,
-                                  publicListener: RoutingRule.publicListener(execId: execution.exec_id),
-                                  retryBudget: 3, nowUnixMs: nowUnixMs)
-    }
-
     func save(_ execution: DeployExecution, meta: ExecutionMetaLocal, decisionId: String, nowUnixMs: Int64) throws {
         var execution = execution
         var meta = meta

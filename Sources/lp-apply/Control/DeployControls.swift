@@ -72,7 +72,7 @@ enum DeployControls {
             let execution = try action.loadExecution()
             return try action.perform(seed: [execution.exec_id, String(fromStep)]) { decisionId, now in
                 let newId = Identifier.make(.execution, parts: [execution.exec_id, "rerun", String(fromStep), String(now)])
-                var meta = try action.meta(of: execution, nowUnixMs: now)
+                var meta = try ExecutionMetaLocal.current(of: execution, state: ctx.state, nowUnixMs: now)
                 meta = ExecutionMetaLocal(appId: meta.target.app_id, environment: meta.target.environment, plan: execution.plan,
                                           publicListener: RoutingRule.publicListener(execId: newId),
                                           retryBudget: meta.retry_budget.max_attempts_per_step, nowUnixMs: now)
@@ -112,7 +112,7 @@ enum DeployControls {
         var output = try action.perform(seed: [loaded.exec_id]) { decisionId, now in
             // Re-read under the lock: a running lp-apply may have written since.
             var execution = try action.loadExecution()
-            var meta = try action.meta(of: execution, nowUnixMs: now)
+            var meta = try ExecutionMetaLocal.current(of: execution, state: ctx.state, nowUnixMs: now)
             guard allowed.contains(execution.status) else { throw notApplicable(execution, meta, kind) }
             let before = ControlAction.DeployState(execution)
             try change(&execution, &meta, now)

@@ -47,9 +47,10 @@ enum IntakeCommand {
             parsedManifest = manifest
             return try manifest.declaredFiles()
         }
-        ingest.progress = Progress.reporter(enabled: !ctx.quiet, label: "intake")
+        let progress = ProgressReporter(requested: !ctx.quiet, environment: ctx.environment)
+        ingest.progress = progress.byteCounter(label: "intake")
+        defer { progress.finish() }  // also when intake throws, so the diagnostic starts a line
         let pack = try ingest.run()
-        Progress.finish(enabled: !ctx.quiet)
         guard let parsedManifest else { throw LPError(.internalError, code: "LP_INTERNAL", "manifest not parsed") }
         let manifest = try JSONParser.parse(pack.manifestBytes)
         let manifestDigest = DigestRef(of: manifest)

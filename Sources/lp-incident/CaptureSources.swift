@@ -1,0 +1,102 @@
+import LPShared
+
+/// Where a capture's evidence comes from: `--request/--response/--trace` files, or one document
+/// on stdin — a `{request, response, trace?}` pair, or a deployment (an lp.deploy.execution or
+/// its lp.cli.report) as `lp-apply ... | lp-incident capture` prints it. Everything is
+/// normalised, checked against its contract and redacted here, before the store sees it.
+struct CaptureSources {
+    var request: JSON?
+    var response: JSON?
+    var trace: JSON?
+    var removals: [HeaderRedaction.Removal] = []
+    /// The deployment named by a piped execution.
+    var deploymentId: String?
+    /// The incident lp-apply captured for a rolled-back deployment on stdin.
+    var existingIncident: String?
+
+    static func gather(_ ctx: StageContext, catalog: ContractCatalog) throws -> CaptureSources {
+        let args = ctx.arguments
+        var sources = CaptureSources()
+        var rawRequest: (JSON, String)?, rawResponse: (JSON, String)?, rawTrace: (JSON, String)?
+        func file(_ flag: String) throws -> (JSON, String)? {
+            guard let path = args.value(flag) else { return nil }
+            let input = try InputDocument.read(path: path, environment: ctx.environment, usage: ctx.spec.usage[0])
+            return (input.json, input.source)
+        }
+        rawRequest = try file("--request")
+        rawResponse = try file("--response")
+        rawTrace = try file("--trace")
+        let namesTarget = args.value("--deployment-id") != nil || args.value("--app-id") != nil
+        if args.value("--in") != nil || (rawRequest == nil && rawResponse == nil && !namesTarget) {
+            let input = try ctx.readInput()
+            let json = input.json
+            switch json["schema_version"]?.stringValue {
+            case DeployExecution.schemaVersion?, "lp.cli.report@0.1.0"?:
+                let execution = try pipedExecution(json, source: input.source, ctx: ctx)
+                sources.deploymentId = execution.exec_id
+                let meta = ExecutionMetaLocal.of(execution)
+                if rawRequest == nil, rawResponse == nil, args.value("--classification") == nil,
+                   meta?.outcome == "rolled_back", let incident = meta?.last_incident_id {
+                    sources.existingIncident = incident
+                    return sources
+                }
+            case nil where json["request"] != nil || json["response"] != nil:
+                if let request = json["request"] { rawRequest = (request, input.source + "#/request") }
+                if let response = json["response"] { rawResponse = (response, input.source + "#/response") }
+                if let trace = json["trace"], trace != .null { rawTrace = (trace, input.source + "#/trace") }
+            default:
+                throw LPError(.invalidInput, code: "LP_INPUT_UNKNOWN",
+                              "\(input.source): expected an lp.deploy.execution, its report, or a {\"request\", \"response\"} pair",
+                              stage: .parse)
+            }
+        }
+        if let (json, source) = rawRequest {
+            let normalized = try HTTPEnvelope.request(json, source: source)
+            try catalog.validate(normalized, as: HTTPEnvelope.requestSchema, source: source)
+            (sources.request, sources.removals) = HeaderRedaction.envelope(normalized, location: "request")
+        }
+        if let (json, source) = rawResponse {
+            let normalized = try HTTPEnvelope.response(json, requestId: sources.request?["id"]?.stringValue, source: source)
+            try catalog.validate(normalized, as: HTTPEnvelope.responseSchema, source: source)
+            let (clean, removed) = HeaderRedaction.envelope(normalized, location: "response")
+            sources.response = clean
+            sources.removals += removed
+        }
+        if let (json, source) = rawTrace {
+            try catalog.validate(json, as: "x07.app.trace@0.1.0", source: source)
+            let (clean, removed) = HeaderRedaction.trace(json)
+            sources.trace = clean
+            sources.removals += removed
+        }
+        return sources
+    }
+
+    /// The deployment a piped document names. A failed report is accepted when it still names a
+    /// deployment (a rollback exits 14: exactly what an incident is about); intake rejections
+    /// and reports that name nothing are refused with the upstream's exit code.
+    static func pipedExecution(_ json: JSON, source: String, ctx: StageContext) throws -> DeployExecution {
+        var document = json
+        if json["schema_version"] == "lp.cli.report@0.1.0" {
+            guard let result = json["result"], result["exec_id"] != nil || result["deployment_id"] != nil else {
+                try ExecutionInput.refuseFailedUpstream(json, source: source)
+                throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the report names no deployment", stage: .parse)
+            }
+            document = result
+        }
+        try ExecutionInput.refuseFailedUpstream(document, source: source)
+        guard let id = document["exec_id"]?.stringValue ?? document["deployment_id"]?.stringValue else {
+            throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the document names no deployment", stage: .parse)
+        }
+        try StateDirectory.checkComponent(id, what: "deployment id")
+        guard ctx.state.exists(StateDirectory.execution(id)) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
+        }
+        do {
+            return try ctx.state.readJSON(StateDirectory.execution(id)).decode(DeployExecution.self)
+        } catch let error as LPError {
+            throw error
+        } catch {
+            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "deployment \(id) is not an lp.deploy.execution: \(error)")
+        }
+    }
+}
