@@ -31,7 +31,7 @@ final class DeployLoopTests: XCTestCase {
                        result.stdoutText, file: file, line: line)
     }
 
-    func checkStoredExecution(state: String, id: String) throws {
+    static func checkStoredExecution(state: String, id: String) throws {
         let contracts = try Upstream.require("lp-contracts")
         let execution = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/deploy/\(id).json"))))
         let meta = StageProcess.temporaryDirectory() + "/meta.json"
@@ -52,7 +52,7 @@ final class DeployLoopTests: XCTestCase {
             let id = try Self.accept(state: state)
             let result = try Self.run(scenario, state: state, id: id)
             try check(result, template: "fixtures/deploy_loop/\(scenario)/expected/deploy.run.report.json", status: status)
-            try checkStoredExecution(state: state, id: id)
+            try Self.checkStoredExecution(state: state, id: id)
             if scenario == "rollback" {
                 let incidents = FileManager.default.enumerator(atPath: state + "/incidents")?.allObjects as? [String] ?? []
                 let bundles = incidents.filter { $0.hasSuffix("incident.bundle.json") }
@@ -104,7 +104,7 @@ final class DeployLoopTests: XCTestCase {
         let stored = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: "\(state)/deploy/\(id).json"))))
         XCTAssertEqual(stored["status"], "aborted")
         XCTAssertEqual(stored["meta"]?["outcome"], "aborted")
-        try checkStoredExecution(state: state, id: id)
+        try Self.checkStoredExecution(state: state, id: id)
     }
 
     func testPauseAndRerunMatchTheirTemplates() throws {
