@@ -40,7 +40,8 @@ enum IncidentQueryCommand {
             ],
             examples: ["x07lp incident get --incident-id lpinc_... --json"],
             exitCodes: [.ok, .usage, .invalidInput, .stateCorrupt],
-            notes: ["Given the --report of lp-incident on stdin, the report names the upstream command (incident capture)."]),
+            notes: ["Given the --report of lp-incident on stdin, the report names the upstream command (incident capture),",
+                    "its artifacts and its warnings."]),
         body: runGet)
 
     static func runList(_ ctx: StageContext) throws -> StageOutput {
@@ -88,7 +89,8 @@ enum IncidentQueryCommand {
         result["resolution"] = ["by": "incident_id", "requested_incident_id": .string(input.id)]
         result["index"] = access.block
         if viewName == "full" { result.merge(try IncidentViews.full(loaded, state: ctx.state)) { _, new in new } }
-        var output = StageOutput(result: .object(result), artifacts: input.upstreamArtifacts, runId: loaded.meta.run_id)
+        var output = StageOutput(result: .object(result), diagnostics: input.upstreamDiagnostics,
+                                 artifacts: input.upstreamArtifacts, runId: loaded.meta.run_id)
         output.reportCommand = input.upstreamCommand
         return output
     }

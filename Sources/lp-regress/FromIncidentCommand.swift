@@ -79,8 +79,9 @@ enum FromIncidentCommand {
             "replay_target_kind": .null, "replay_mode": "app_trace",
             "replay_synthesis_status": .string(dryRun ? "planned" : "generated"),
             "target_artifact": located("x07.app.pack@0.1.0", fixtures.packDigest, "pack.manifest", "application/json"),
-            "request": located("lp.regression.request@0.2.0", DigestRef(of: fixtures.request), name + "/regression.request.json",
-                               "application/json"),
+            "request": located("lp.regression.request@0.2.0", DigestRef(of: fixtures.request), "lp.regression.request",
+                               "application/json")
+                .setting("store_uri", .string("file:" + StateDirectory.regression(fixtures.regressionId) + "/request.json")),
             "report": located(reportSchema, reportDigest, "regression.report", "application/json"),
             "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == "x07.app.trace@0.1.0" }),
             "generated_report_artifact_refs": [located(reportSchema, reportDigest, "regression.report", "application/json")

@@ -7,6 +7,8 @@ public struct IncidentInput {
     /// pipeline's last stage can report the whole verb (`x07lp incident capture`).
     public var upstreamCommand: String?
     public var upstreamArtifacts: [ArtifactRef] = []
+    /// Its warnings, which the last stage of the pipeline reports for it.
+    public var upstreamDiagnostics: [Diagnostic] = []
 
     public static func resolve(_ ctx: StageContext) throws -> IncidentInput {
         if let id = ctx.arguments.value("--incident-id") {
@@ -25,6 +27,7 @@ public struct IncidentInput {
         try StateDirectory.checkComponent(id, what: "incident id")
         guard isReport else { return IncidentInput(id: id) }
         return IncidentInput(id: id, upstreamCommand: input.json["command"]?.stringValue,
-                             upstreamArtifacts: (try? input.json["meta"]?["artifacts_written"]?.decode([ArtifactRef].self)) ?? [])
+                             upstreamArtifacts: (try? input.json["meta"]?["artifacts_written"]?.decode([ArtifactRef].self)) ?? [],
+                             upstreamDiagnostics: (try? input.json["diagnostics"]?.decode([Diagnostic].self)) ?? [])
     }
 }
