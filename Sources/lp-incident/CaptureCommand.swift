@@ -12,6 +12,7 @@ enum CaptureCommand {
             usage: ["lp-incident capture --deployment-id ID --request FILE --response FILE [--trace FILE] [--reason TEXT]",
                     "lp-incident capture --app-id APP --env ENV --request FILE --response FILE [--classification C --source S]",
                     "lp-apply ... | lp-incident capture          (after a rollback: its slo_rollback incident)",
+                    "lp-incident capture --request FILE --response FILE --trace FILE < execution.json",
                     "lp-incident capture --deployment-id ID < pair.json   ({\"request\": ..., \"response\": ..., \"trace\": ...})"],
             options: [
                 OptionSpec("--deployment-id", value: "ID", "the deployment the incident happened in"),

@@ -27,7 +27,8 @@ struct CaptureSources {
         rawResponse = try file("--response")
         rawTrace = try file("--trace")
         let namesTarget = args.value("--deployment-id") != nil || args.value("--app-id") != nil
-        if args.value("--in") != nil || (rawRequest == nil && rawResponse == nil && !namesTarget) {
+        // Without a named deployment, stdin names it (or carries the evidence).
+        if args.value("--in") != nil || !namesTarget {
             let input = try ctx.readInput()
             let json = input.json
             switch json["schema_version"]?.stringValue {
@@ -41,6 +42,9 @@ struct CaptureSources {
                     return sources
                 }
             case nil where json["request"] != nil || json["response"] != nil:
+                guard rawRequest == nil, rawResponse == nil else {
+                    throw LPError(.usage, code: "LP_USAGE", "the request/response come either from stdin or from --request/--response, not both")
+                }
                 if let request = json["request"] { rawRequest = (request, input.source + "#/request") }
                 if let response = json["response"] { rawResponse = (response, input.source + "#/response") }
                 if let trace = json["trace"], trace != .null { rawTrace = (trace, input.source + "#/trace") }

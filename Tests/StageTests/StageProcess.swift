@@ -1,4 +1,5 @@
 import Foundation
+import LPShared
 import XCTest
 
 /// Runs a built stage binary (or scripts/x07lp) as a real process: stdin bytes in, exit status,
@@ -8,6 +9,14 @@ struct StageResult {
     var stdout: [UInt8]
     var stderr: String
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+
+    /// A failed stage prints nothing but its failed lp.cli.report (so a pipe carries the failure
+    /// on): true when stdout is exactly that, with this exit code.
+    var stdoutIsOnlyTheFailedReport: Bool {
+        guard let report = try? JSONParser.parse(stdout) else { return false }
+        return report["schema_version"] == "lp.cli.report@0.1.0" && report["ok"] == false
+            && report["exit_code"]?.intValue == Int(status) && report["result"] == [:]
+    }
 }
 
 enum StageProcess {

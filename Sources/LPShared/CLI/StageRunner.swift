@@ -87,7 +87,10 @@ public enum StageRunner {
             FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))
         }
         let style: JSONEncoding = pretty ? .pretty : .canonical
-        if report {
+        // A failure inside a pipe still passes one document on — the failed report — so the next
+        // stage refuses it with this exit code, with or without `set -o pipefail`.
+        let failedIntoPipe = failed && isatty(STDOUT_FILENO) == 0
+        if report || failedIntoPipe {
             let runId = output.runId ?? Identifier.make(.run, parts: [spec.reportCommand,
                                                                       String(context?.clock.unixMs() ?? 0)])
             let envelope = CLIReport(command: output.reportCommand ?? spec.reportCommand, exitCode: output.exitCode,
