@@ -22,15 +22,19 @@ enum DeployQueryCommand {
             ],
             examples: ["x07lp deploy query --deployment-id lpexec_... --view timeline --json",
                        "x07lp deploy status --app-id example.hello.web --env staging"],
-            exitCodes: [.ok, .usage, .invalidInput, .stateCorrupt]),
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
+            notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on."]),
         body: run)
 
     static func run(_ ctx: StageContext) throws -> StageOutput {
         guard let view = DeployViews.View(rawValue: ctx.arguments.value("--view") ?? "summary") else {
             throw LPError(.usage, code: "LP_USAGE", "--view is one of \(DeployViews.View.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        // A piped execution is read first: in a live pipe the upstream stages are still writing
+        // the state, and the index must be opened after they are done.
+        let piped = try pipedExecution(ctx)
         let access = try IndexAccess(ctx)
-        let (row, resolution) = try resolve(ctx, index: access.index)
+        let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
         let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block)
         var result = views.header
         result["view"] = .string(view.rawValue)
@@ -46,11 +50,22 @@ enum DeployQueryCommand {
             result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id) + records(of: row, index: index))
         }
         if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
-        return StageOutput(result: .object(result), runId: row.run_id)
+        var output = StageOutput(result: .object(result), runId: row.run_id)
+        if let piped, let code = ExecutionInput.failureExitCode(piped) {
+            output.exitCode = code
+            output.diagnostics = [ExecutionInput.passedOn(piped, code)]
+        }
+        return output
+    }
+
+    /// The execution on stdin, when no flag names the deployment.
+    static func pipedExecution(_ ctx: StageContext) throws -> DeployExecution? {
+        guard ctx.arguments.value("--app-id") == nil, ctx.arguments.value("--deployment-id") == nil else { return nil }
+        return try ExecutionInput.load(ctx, catalog: try ContractCatalog.locate(environment: ctx.environment)).0
     }
 
     /// The execution row and how it was found.
-    static func resolve(_ ctx: StageContext, index: StateIndex) throws -> (ExecutionRow, JSON) {
+    static func resolve(_ ctx: StageContext, index: StateIndex, piped: String?) throws -> (ExecutionRow, JSON) {
         let args = ctx.arguments
         if let app = args.value("--app-id") {
             guard let env = args.value("--env"), args.has("--latest") || args.value("--deployment-id") == nil else {
@@ -61,12 +76,8 @@ enum DeployQueryCommand {
             }
             return (row, ["by": "latest", "requested_target": ["app_id": .string(app), "environment": .string(env)]])
         }
-        let id: String
-        if let given = args.value("--deployment-id") {
-            id = given
-        } else {
-            let catalog = try ContractCatalog.locate(environment: ctx.environment)
-            id = try ExecutionInput.load(ctx, catalog: catalog).0.exec_id
+        guard let id = args.value("--deployment-id") ?? piped else {
+            throw LPError(.usage, code: "LP_USAGE", "name the deployment: --deployment-id ID, or pipe its execution into stdin")
         }
         guard let row = try index.execution(id: id) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")

@@ -21,7 +21,7 @@ enum IncidentQueryCommand {
                 IndexAccess.option,
             ],
             examples: ["x07lp incident list --app-id example.hello.web --env staging --limit 20 --json"],
-            exitCodes: [.ok, .usage, .invalidInput, .stateCorrupt],
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
             notes: ["Incidents whose files are incomplete (a capture interrupted before its meta was written) are not listed;",
                     "`x07lp state verify` reports them."]),
         body: runList)
@@ -47,6 +47,8 @@ enum IncidentQueryCommand {
     static func runList(_ ctx: StageContext) throws -> StageOutput {
         let args = ctx.arguments
         let limit = Int(try args.integer("--limit", range: 1...10_000) ?? 100)
+        let piped = args.value("--app-id") == nil && args.value("--deployment-id") == nil
+            ? try ExecutionInput.load(ctx, catalog: try ContractCatalog.locate(environment: ctx.environment)).0 : nil
         let access = try IndexAccess(ctx)
         let rows: [IncidentRow]
         let resolution: JSON
@@ -57,18 +59,18 @@ enum IncidentQueryCommand {
             rows = try access.index.incidents(appId: app, environment: env, limit: limit)
             resolution = ["by": "target", "requested_target": ["app_id": .string(app), "environment": .string(env)]]
         } else {
-            let id: String
-            if let given = args.value("--deployment-id") {
-                id = given
-            } else {
-                id = try ExecutionInput.load(ctx, catalog: try ContractCatalog.locate(environment: ctx.environment)).0.exec_id
-            }
+            let id = args.value("--deployment-id") ?? piped?.exec_id ?? ""
             rows = try access.index.incidents(deploymentId: id, limit: limit)
             resolution = ["by": "deployment_id", "requested_deployment_id": .string(id)]
         }
         let items = rows.compactMap(IncidentViews.row)
-        return StageOutput(result: ["schema_version": .string(schemaVersion), "view": "list", "resolution": resolution,
-                                    "index": access.block, "items": .array(items)])
+        var output = StageOutput(result: ["schema_version": .string(schemaVersion), "view": "list", "resolution": resolution,
+                                          "index": access.block, "items": .array(items)])
+        if let piped, let code = ExecutionInput.failureExitCode(piped) {
+            output.exitCode = code
+            output.diagnostics = [ExecutionInput.passedOn(piped, code)]
+        }
+        return output
     }
 
     static func runGet(_ ctx: StageContext) throws -> StageOutput {
@@ -81,8 +83,8 @@ enum IncidentQueryCommand {
         guard let row = try access.index.incident(id: input.id) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no incident \(input.id) in \(ctx.state.root)")
         }
-        let store = IncidentStore(state: ctx.state)
-        let loaded = try store.load(try store.locate(input.id))
+        let location = IncidentLocation(app: row.app_id, env: row.environment, id: row.incident_id)
+        let loaded = try IncidentStore(state: ctx.state).load(location)
         var result = IncidentViews.summary(loaded, row: row)
         result["schema_version"] = .string(schemaVersion)
         result["view"] = .string(viewName)

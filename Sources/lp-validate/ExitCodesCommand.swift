@@ -8,7 +8,7 @@ enum ExitCodesCommand {
             name: "lp-validate help exit-codes", reportCommand: "help exit-codes",
             summary: "print the exit codes every x07lp stage uses",
             usage: ["lp-validate help exit-codes"], options: [],
-            examples: ["x07lp help exit-codes"], exitCodes: [.ok]),
+            examples: ["x07lp help exit-codes"], exitCodes: [.ok, .usage]),
         body: { _ in
             let rows: [JSON] = ExitCode.allCases.map {
                 ["code": .number(Double($0.rawValue)), "name": .string("\($0)"), "meaning": .string($0.meaning)]

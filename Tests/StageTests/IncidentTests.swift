@@ -303,6 +303,28 @@ final class IncidentTests: XCTestCase {
         }
     }
 
+    func testAnInterruptedCaptureIsNotedAndTheSameCaptureFinishesIt() throws {
+        let setup = try Self.promoted()
+        let first = try Self.capture(setup)
+        let id = try Self.incidentId(first)
+        let meta = "\(setup.state)/incidents/example.hello.web/staging/\(id)/incident.meta.local.json"
+        let complete = try Data(contentsOf: URL(fileURLWithPath: meta))
+        // What a kill between the bundle and the meta write leaves behind.
+        try FileManager.default.removeItem(atPath: meta)
+        let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", setup.state])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+        XCTAssertTrue(verify.stderr.contains("LP_STATE_INCIDENT_INCOMPLETE"), verify.stderr)
+        let listed = try StageProcess.x07lp(["incident", "list", "--deployment-id", setup.deployment, "--rebuild-index",
+                                             "--state-dir", setup.state])
+        XCTAssertEqual(try JSONParser.parse(listed.stdout)["items"], [], "an incomplete incident is not listed")
+        let again = try Self.capture(setup)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try Self.incidentId(again), id)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: meta)), complete)
+        let clean = try StageProcess.x07lp(["state", "verify", "--state-dir", setup.state])
+        XCTAssertFalse(clean.stderr.contains("LP_STATE_INCIDENT_INCOMPLETE"), clean.stderr)
+    }
+
     func testCaptureFromStdinPairAndFromARolledBackDeployment() throws {
         let setup = try Self.promoted()
         let pair: JSON = ["request": Self.request, "response": Self.response, "trace": Self.trace]

@@ -75,6 +75,8 @@ public enum StageRunner {
             let words = command.words.isEmpty ? "(default)" : command.words.joined(separator: " ")
             lines.append("  " + words + String(repeating: " ", count: max(2, 24 - words.count)) + command.spec.summary)
         }
+        let codes = Set(commands.flatMap(\.spec.exitCodes)).sorted { $0.rawValue < $1.rawValue }
+        lines += ["", "EXIT CODES:"] + codes.map { "  \($0.rawValue)\t\($0.meaning)" }
         lines += ["", "Run `\(stage) <command> --help` for the flags, an example and the exit codes of each."]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -215,6 +215,12 @@ public struct IncidentLocation: Equatable, Sendable {
     public var env: String
     public var id: String
 
+    public init(app: String, env: String, id: String) {
+        self.app = app
+        self.env = env
+        self.id = id
+    }
+
     public var directory: String { StateDirectory.incidentDirectory(app: app, env: env, id: id) }
     public var bundlePath: String { directory + "/incident.bundle.json" }
     public var metaPath: String { directory + "/incident.meta.local.json" }

@@ -82,7 +82,25 @@ struct StateVerifier {
             report.signatures += outcome.signatures
         }
         report.notes += inventory.privateKeys.compactMap(privateKeyNote)
+        report.notes += Self.incompleteIncidents(inventory.records.map(\.path))
         return report
+    }
+
+    /// An incident directory holding only one of its two files: a capture killed between the two
+    /// writes. Not damage (the bundle alone is valid evidence), but worth a note: the same capture
+    /// run again finishes it; until then queries do not list it.
+    static func incompleteIncidents(_ paths: [String]) -> [StateFinding] {
+        let bundle = "/incident.bundle.json", meta = "/incident.meta.local.json"
+        let directories = { (suffix: String) in
+            Set(paths.filter { $0.hasPrefix("incidents/") && $0.hasSuffix(suffix) }.map { String($0.dropLast(suffix.count)) })
+        }
+        let bundles = directories(bundle), metas = directories(meta)
+        return bundles.subtracting(metas).sorted().map {
+            StateFinding("LP_STATE_INCIDENT_INCOMPLETE", $0, "incident bundle without its local meta (an interrupted capture); "
+                         + "run the same capture again to finish it")
+        } + metas.subtracting(bundles).sorted().map {
+            StateFinding("LP_STATE_INCIDENT_INCOMPLETE", $0, "incident meta without its bundle")
+        }
     }
 
     private func classify(_ listing: StateWalker.Listing) -> Inventory {
