@@ -149,6 +149,36 @@ final class PipelineTests: XCTestCase {
             document = result.stdout
         }
     }
+
+    /// A rollback mid-pipe: the read views after lp-apply print what they show and end with 14,
+    /// in a plain `sh` pipe as with `pipefail`.
+    func testARolledBackDeploymentPassesItsExitCodeThroughTheReadViews() throws {
+        let bad: JSON = ["schema_version": "x07.metrics.snapshot@0.1.0", "v": 1, "taken_at_utc": "2026-01-01T00:00:00Z",
+                         "service": "example.hello.web",
+                         "metrics": [["name": "http_error_rate", "value": 0.5], ["name": "http_latency_p95_ms", "value": 120],
+                                     ["name": "http_availability", "value": 0.5]]]
+        for (name, shell) in try Self.shells() {
+            for (view, kind) in [(["deploy", "--view", "summary"], "lp.deploy.query.result@0.1.0"),
+                                 (["incidents"], "lp.incident.query.result@0.2.0")] {
+                let cwd = StageProcess.temporaryDirectory()
+                try FileManager.default.createDirectory(atPath: cwd + "/metrics", withIntermediateDirectories: true)
+                try Data(bad.canonicalBytes).write(to: URL(fileURLWithPath: cwd + "/metrics/analysis.1.json"))
+                var stages = Self.stages()
+                stages[2] = [StageProcess.binary("lp-apply"), "--state-dir", "state", "--now-unix-ms", Self.now,
+                             "--metrics-dir", "metrics", "--pause-scale", "0"]
+                stages[3] = [StageProcess.binary("lp-query")] + view + ["--state-dir", "state"]
+                let line = stages.map(Self.shellCommand).joined(separator: " | ")
+                let result = try Self.runShell(shell, line, cwd: cwd)
+                XCTAssertEqual(result.status, 14, "\(name) | \(view): \(result.stderr)")
+                XCTAssertTrue(result.stderr.contains("LP_UPSTREAM_FAILED"), result.stderr)
+                let document = try JSONParser.parse(result.stdout)
+                XCTAssertEqual(document["schema_version"]?.stringValue, kind, "\(name): the view is still printed")
+                if view == ["incidents"] {
+                    XCTAssertEqual(document["items"]?.arrayValue?.first?["classification"], "slo_rollback")
+                }
+            }
+        }
+    }
 }
 
 /// Tools the release-job tests run. A missing one fails the test with a clear message instead
