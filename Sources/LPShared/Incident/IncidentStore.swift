@@ -209,8 +209,11 @@ public struct IncidentStore {
     }
 }
 
-/// Where one incident's two files are.
+/// Where one incident's two files are: `incidents/<app>/<env>/<id>/{bundleFile,metaFile}`.
 public struct IncidentLocation: Equatable, Sendable {
+    public static let bundleFile = "incident.bundle.json"
+    public static let metaFile = "incident.meta.local.json"
+
     public var app: String
     public var env: String
     public var id: String
@@ -222,6 +225,6 @@ public struct IncidentLocation: Equatable, Sendable {
     }
 
     public var directory: String { StateDirectory.incidentDirectory(app: app, env: env, id: id) }
-    public var bundlePath: String { directory + "/incident.bundle.json" }
-    public var metaPath: String { directory + "/incident.meta.local.json" }
+    public var bundlePath: String { directory + "/" + Self.bundleFile }
+    public var metaPath: String { directory + "/" + Self.metaFile }
 }

@@ -55,9 +55,9 @@ struct IndexBuilder {
             for env in Self.entries(state.path("incidents/\(app.name)")) where env.isDirectory {
                 for id in Self.entries(state.path("incidents/\(app.name)/\(env.name)")) where id.isDirectory {
                     let directory = "incidents/\(app.name)/\(env.name)/\(id.name)"
-                    let bundle = writer.readRecord(directory + "/" + IndexWriter.bundleFile)
-                    let meta = writer.readRecord(directory + "/" + IndexWriter.metaFile)
-                    for (file, record) in [(IndexWriter.bundleFile, bundle), (IndexWriter.metaFile, meta)] {
+                    let bundle = writer.readRecord(directory + "/" + IncidentLocation.bundleFile)
+                    let meta = writer.readRecord(directory + "/" + IncidentLocation.metaFile)
+                    for (file, record) in [(IncidentLocation.bundleFile, bundle), (IncidentLocation.metaFile, meta)] {
                         guard let record else { continue }
                         try writer.listRecord(directory + "/" + file, schema: record.document?["schema_version"]?.stringValue,
                                               digest: record.digest)

@@ -3,9 +3,6 @@
 /// (lp.incident.bundle.meta.local@0.2.0). When one of them is written, the other is read from
 /// disk, so the row never depends on the order the two were written or indexed in.
 extension IndexWriter {
-    static let bundleFile = "incident.bundle.json"
-    static let metaFile = "incident.meta.local.json"
-
     /// (app, environment, incident id) of a path `incidents/<app>/<env>/<id>/<file>`.
     static func incidentLocation(_ path: String) -> (app: String, env: String, id: String, file: String)? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -26,12 +23,12 @@ extension IndexWriter {
             let path = directory + "/" + file
             return path == writtenPath ? (document, digest) : readRecord(path)
         }
-        try incidentRow(directory: directory, bundle: load(Self.bundleFile), meta: load(Self.metaFile))
+        try incidentRow(directory: directory, bundle: load(IncidentLocation.bundleFile), meta: load(IncidentLocation.metaFile))
     }
 
     func incidentRow(directory: String, bundle: (document: JSON?, digest: DigestRef)?,
                      meta: (document: JSON?, digest: DigestRef)?) throws {
-        guard let location = Self.incidentLocation(directory + "/" + Self.bundleFile), bundle != nil || meta != nil else { return }
+        guard let location = Self.incidentLocation(directory + "/" + IncidentLocation.bundleFile), bundle != nil || meta != nil else { return }
         let doc = bundle?.document
         let bundleOK = doc?["schema_version"]?.stringValue == Self.incidentBundleSchema
         // The meta file, else a local meta embedded in the bundle.

@@ -215,7 +215,7 @@ extension StateIndex {
             decision_id: row.string(12), request_id: row.string(13), trace_id: row.string(14), status_code: row.integer(15),
             slot: row.string(16), candidate_weight_pct: row.integer(17), reason: row.string(18),
             signature_status: row.string(19), bundle: bundle,
-            bundle_store_uri: bundle == nil ? nil : "file:\(directory)/\(IndexWriter.bundleFile)",
-            meta: meta, meta_store_uri: meta == nil ? nil : "file:\(directory)/\(IndexWriter.metaFile)")
+            bundle_store_uri: bundle == nil ? nil : "file:\(directory)/\(IncidentLocation.bundleFile)",
+            meta: meta, meta_store_uri: meta == nil ? nil : "file:\(directory)/\(IncidentLocation.metaFile)")
     }
 }

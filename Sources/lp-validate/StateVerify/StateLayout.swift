@@ -1,3 +1,5 @@
+import LPShared
+
 /// Where a file sits in the state directory (SPEC §6) and therefore what `state verify` checks.
 enum StateArea: Equatable {
     /// `store/blobs/sha256/<prefix>/<name>`
@@ -71,9 +73,9 @@ enum StateLayout {
         case ("control", 3) where parts[1] == "actions":
             return file(.controlAction, "lp.control.action.result", "action_id", stem)
         case ("control", let n) where n >= 3 && parts[1] == "kill": return file(.killSwitch, nil)
-        case ("incidents", 5) where name == "incident.bundle.json":
+        case ("incidents", 5) where name == IncidentLocation.bundleFile:
             return file(.incidentBundle, "lp.incident.bundle", "incident_id", parts[3])
-        case ("incidents", 5) where name == "incident.meta.local.json":
+        case ("incidents", 5) where name == IncidentLocation.metaFile:
             return file(.incidentMeta, "lp.incident.bundle.meta.local")
         case ("regressions", let n) where n >= 3:
             switch (n, name) {

@@ -90,7 +90,7 @@ struct StateVerifier {
     /// writes. Not damage (the bundle alone is valid evidence), but worth a note: the same capture
     /// run again finishes it; until then queries do not list it.
     static func incompleteIncidents(_ paths: [String]) -> [StateFinding] {
-        let bundle = "/incident.bundle.json", meta = "/incident.meta.local.json"
+        let bundle = "/" + IncidentLocation.bundleFile, meta = "/" + IncidentLocation.metaFile
         let directories = { (suffix: String) in
             Set(paths.filter { $0.hasPrefix("incidents/") && $0.hasSuffix(suffix) }.map { String($0.dropLast(suffix.count)) })
         }
