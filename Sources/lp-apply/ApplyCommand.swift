@@ -53,7 +53,7 @@ enum ApplyCommand {
         let lease = try DeploymentLease(state: ctx.state, execId: execution.exec_id)
         defer { withExtendedLifetime(lease) {} }
 
-        let plan = try AcceptedInputs.document(planRef.digest, in: ctx.state)
+        let plan = try BlobStore(state: ctx.state).readJSON(planRef.digest)
         let steps = try RunStep.expand(plan: plan)
         let slo = try plan["slo_profile"]?["sha256"]?.stringValue.map { sha -> (json: JSON, digest: DigestRef) in
             let bytes = try BlobStore(state: ctx.state).read(sha)
@@ -67,7 +67,7 @@ enum ApplyCommand {
             publicListener: RoutingRule.publicListener(execId: execution.exec_id), retryBudget: budget,
             nowUnixMs: ctx.clock.unixMs())
         meta.retry_budget.max_attempts_per_step = budget
-        let manifest = try AcceptedInputs.document(accepted.manifest, in: ctx.state)
+        let manifest = try BlobStore(state: ctx.state).readJSON(accepted.manifest)
         let layout = try PackLayout.from(manifest: manifest)
         var engine = ApplyEngine(
             state: ctx.state, clock: ctx.clock, catalog: catalog,
@@ -89,7 +89,7 @@ enum ApplyCommand {
         let (index, _) = try StateIndex.open(state: ctx.state)
         guard let previous = try index.latestPromoted(appId: accepted.appId, environment: accepted.environment, excluding: execId),
               let revision = previous.candidate_revision else { return nil }
-        return try PackLayout.from(manifest: AcceptedInputs.document(revision, in: ctx.state))
+        return try PackLayout.from(manifest: BlobStore(state: ctx.state).readJSON(revision))
     }
 
     static func output(engine: ApplyEngine, ending: ApplyEngine.Ending, runId: String) -> StageOutput {

@@ -81,7 +81,7 @@ enum PlanCommand {
             guard let opsDigest = ops?.digest else {
                 throw LPError(.usage, code: "LP_PLAN_NO_OPS", "intake accepted no ops profile: pass --ops FILE or --plan FILE")
             }
-            plan = try builder.generate(id: planId, opsProfile: AcceptedInputs.document(opsDigest, in: ctx.state))
+            plan = try builder.generate(id: planId, opsProfile: BlobStore(state: ctx.state).readJSON(opsDigest))
         }
         try catalog.validate(plan, as: "x07.deploy.plan@0.2.0", source: "plan")
         let planRef = try store.put(plan, logicalName: "deploy.plan")

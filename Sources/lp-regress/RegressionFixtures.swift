@@ -32,8 +32,9 @@ struct RegressionFixtures {
             throw LPError(.invalidInput, code: "LP_REGRESSION_TARGET_UNKNOWN",
                           "incident \(incidentId) names no deployed pack to replay against (it was captured without a deployment)")
         }
-        let trace = try AcceptedInputs.document(traceDigest, in: state)
-        let request = try (try? bundle["request"]?["digest"]?.decode(DigestRef.self)).map { try AcceptedInputs.document($0, in: state) }
+        let blobs = BlobStore(state: state)
+        let trace = try blobs.readJSON(traceDigest)
+        let request = try (try? bundle["request"]?["digest"]?.decode(DigestRef.self)).map(blobs.readJSON)
             ?? failingRequest(in: trace)
         let regressionId = Identifier.make(.regression, parts: [incidentId, loaded.bundleRef.digest.sha256, name])
         let (replay, replaced) = ReplayTrace.make(from: trace, createdUnixMs: nowUnixMs)

@@ -33,12 +33,4 @@ public struct AcceptedInputs {
             slo: refs["x07.slo.profile@0.1.0"]?.first,
             policies: refs["x07.policy.card@0.1.0"] ?? [])
     }
-
-    /// A stored JSON document by its digest (raw bytes of the blob).
-    public static func document(_ digest: DigestRef, in state: StateDirectory) throws -> JSON {
-        let bytes = try BlobStore(state: state).read(digest.sha256)
-        do { return try JSONParser.parse(bytes) } catch {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "blob \(digest.sha256) is not JSON: \(error)")
-        }
-    }
 }

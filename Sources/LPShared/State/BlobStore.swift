@@ -28,6 +28,14 @@ public struct BlobStore {
 
     public func read(_ sha256: String) throws -> [UInt8] { try state.read(StateDirectory.blob(sha256)) }
 
+    /// A stored JSON document (plan, manifest, profile, captured trace...) by its digest.
+    public func readJSON(_ digest: DigestRef) throws -> JSON {
+        let bytes = try read(digest.sha256)
+        do { return try JSONParser.parse(bytes) } catch {
+            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "blob \(digest.sha256) is not JSON: \(error)")
+        }
+    }
+
     func writeMeta(_ ref: ArtifactRef) throws {
         let relative = StateDirectory.blobMeta(ref.sha256)
         guard !state.exists(relative) else { return }
