@@ -53,21 +53,19 @@ enum ApplyCommand {
         let lease = try DeploymentLease(state: ctx.state, execId: execution.exec_id)
         defer { withExtendedLifetime(lease) {} }
 
-        let plan = try BlobStore(state: ctx.state).readJSON(planRef.digest)
+        let blobs = BlobStore(state: ctx.state)
+        let plan = try blobs.readJSON(planRef.digest)
         let steps = try RunStep.expand(plan: plan)
         let slo = try plan["slo_profile"]?["sha256"]?.stringValue.map { sha -> (json: JSON, digest: DigestRef) in
-            let bytes = try BlobStore(state: ctx.state).read(sha)
+            let bytes = try blobs.read(sha)
             return (try JSONParser.parse(bytes), DigestRef(of: bytes))
         }
         let feed = MetricsFeed(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"), catalog: catalog)
         let runId = Identifier.make(.run, parts: ["deploy", execution.exec_id, planRef.digest.sha256,
                                                   String(execution.steps.count), String(ctx.clock.unixMs())])
-        var meta = ExecutionMetaLocal.of(execution) ?? ExecutionMetaLocal(
-            appId: accepted.appId, environment: accepted.environment, plan: planRef,
-            publicListener: RoutingRule.publicListener(execId: execution.exec_id), retryBudget: budget,
-            nowUnixMs: ctx.clock.unixMs())
+        var meta = ExecutionMetaLocal.current(of: execution, accepted: accepted, nowUnixMs: ctx.clock.unixMs())
         meta.retry_budget.max_attempts_per_step = budget
-        let manifest = try BlobStore(state: ctx.state).readJSON(accepted.manifest)
+        let manifest = try blobs.readJSON(accepted.manifest)
         let layout = try PackLayout.from(manifest: manifest)
         var engine = ApplyEngine(
             state: ctx.state, clock: ctx.clock, catalog: catalog,

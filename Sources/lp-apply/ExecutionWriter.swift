@@ -31,7 +31,7 @@ struct ExecutionWriter {
         defer { withExtendedLifetime(lock) {} }
         var merged = meta
         var result = execution
-        if let current = try? state.readJSON(StateDirectory.execution(execution.exec_id)).decode(DeployExecution.self),
+        if let current = try? ExecutionInput.stored(execution.exec_id, in: state).0,
            let stored = ExecutionMetaLocal.of(current) {
             // A stop or a kill recorded by a control action wins over the running step machine.
             if ["aborted", "failed", "completed"].contains(current.status) && execution.status == "started" {

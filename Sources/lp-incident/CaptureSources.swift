@@ -33,7 +33,9 @@ struct CaptureSources {
             let json = input.json
             switch json["schema_version"]?.stringValue {
             case DeployExecution.schemaVersion?, "lp.cli.report@0.1.0"?:
-                let execution = try pipedExecution(json, source: input.source, ctx: ctx)
+                let id = try ExecutionInput.deploymentId(namedBy: json, source: input.source, catalog: catalog,
+                                                         acceptingEndedBadly: true)
+                let execution = try ExecutionInput.stored(id, in: ctx.state).0
                 sources.deploymentId = execution.exec_id
                 let meta = ExecutionMetaLocal.of(execution)
                 if rawRequest == nil, rawResponse == nil, args.value("--classification") == nil,
@@ -73,34 +75,5 @@ struct CaptureSources {
             sources.removals += removed
         }
         return sources
-    }
-
-    /// The deployment a piped document names. A failed report is accepted when it still names a
-    /// deployment (a rollback exits 14: exactly what an incident is about); intake rejections
-    /// and reports that name nothing are refused with the upstream's exit code.
-    static func pipedExecution(_ json: JSON, source: String, ctx: StageContext) throws -> DeployExecution {
-        var document = json
-        if json["schema_version"] == "lp.cli.report@0.1.0" {
-            guard let result = json["result"], result["exec_id"] != nil || result["deployment_id"] != nil else {
-                try ExecutionInput.refuseFailedUpstream(json, source: source)
-                throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the report names no deployment", stage: .parse)
-            }
-            document = result
-        }
-        try ExecutionInput.refuseFailedUpstream(document, source: source)
-        guard let id = document["exec_id"]?.stringValue ?? document["deployment_id"]?.stringValue else {
-            throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the document names no deployment", stage: .parse)
-        }
-        try StateDirectory.checkComponent(id, what: "deployment id")
-        guard ctx.state.exists(StateDirectory.execution(id)) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
-        }
-        do {
-            return try ctx.state.readJSON(StateDirectory.execution(id)).decode(DeployExecution.self)
-        } catch let error as LPError {
-            throw error
-        } catch {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "deployment \(id) is not an lp.deploy.execution: \(error)")
-        }
     }
 }

@@ -39,11 +39,7 @@ struct DeploymentLink {
             throw LPError(.usage, code: "LP_USAGE",
                           "name the deployment: --deployment-id ID, or --app-id APP --env ENV, or pipe its execution into stdin")
         }
-        try StateDirectory.checkComponent(execId, what: "deployment id")
-        guard ctx.state.exists(StateDirectory.execution(execId)) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(execId) in \(ctx.state.root)")
-        }
-        let execution = try ctx.state.readJSON(StateDirectory.execution(execId)).decode(DeployExecution.self)
+        let execution = try ExecutionInput.stored(execId, in: ctx.state).0
         let accepted = try AcceptedInputs.load(state: ctx.state, runId: execution.run_id)
         let meta = ExecutionMetaLocal.of(execution)
         if let app = args.value("--app-id"), let env = args.value("--env"), app != accepted.appId || env != accepted.environment {

@@ -160,7 +160,7 @@ public struct IncidentStore {
     func updateExecution(_ execId: String, nowUnixMs: Int64, _ change: (inout ExecutionMetaLocal) -> Void) throws {
         let relative = StateDirectory.execution(execId)
         guard state.exists(relative) else { return }
-        var execution = try state.readJSON(relative).decode(DeployExecution.self)
+        var execution = try ExecutionInput.stored(execId, in: state).0
         var meta = try ExecutionMetaLocal.current(of: execution, state: state, nowUnixMs: nowUnixMs)
         change(&meta)
         execution.meta = try JSON(encoding: meta)

@@ -6,33 +6,44 @@ import Foundation
 /// A failed upstream document is refused with the upstream's exit code.
 public enum ExecutionInput {
     public static func load(_ ctx: StageContext, catalog: ContractCatalog) throws -> (DeployExecution, JSON) {
-        let execId: String
-        if let id = ctx.arguments.value("--deployment-id") {
-            execId = id
-        } else {
-            let input = try ctx.readInput()
-            try refuseFailedUpstream(input.json, source: input.source)
-            if input.json["schema_version"] == "lp.cli.report@0.1.0" {
-                // An upstream `--report` that succeeded names the deployment in its result.
-                guard let id = input.json["result"]?["exec_id"]?.stringValue ?? input.json["result"]?["deployment_id"]?.stringValue else {
-                    throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(input.source): the report names no deployment", stage: .parse)
-                }
-                execId = id
-            } else {
-                try catalog.validate(input.json, as: DeployExecution.schemaVersion, source: input.source)
-                execId = input.json["exec_id"]?.stringValue ?? ""
-            }
+        if let id = ctx.arguments.value("--deployment-id") { return try stored(id, in: ctx.state) }
+        let input = try ctx.readInput()
+        return try stored(try deploymentId(namedBy: input.json, source: input.source, catalog: catalog), in: ctx.state)
+    }
+
+    /// The deployment a piped document names: an execution (checked against its contract) or an
+    /// upstream `--report` naming it in its result. With `acceptingEndedBadly`, the report of a run
+    /// that ended in a rollback or an exhausted retry budget (14, 15) is taken too: for the stage
+    /// whose job is that deployment's incident.
+    public static func deploymentId(namedBy document: JSON, source: String, catalog: ContractCatalog,
+                                    acceptingEndedBadly: Bool = false) throws -> String {
+        guard document["schema_version"] == "lp.cli.report@0.1.0" else {
+            try refuseFailedUpstream(document, source: source)
+            try catalog.validate(document, as: DeployExecution.schemaVersion, source: source)
+            return document["exec_id"]?.stringValue ?? ""
         }
-        try StateDirectory.checkComponent(execId, what: "deployment id")
-        let relative = StateDirectory.execution(execId)
-        guard ctx.state.exists(relative) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(execId) in \(ctx.state.root)")
+        let endedBadly = [ExitCode.sloRollback, .retryBudgetExhausted].map { JSON.number(Double($0.rawValue)) }
+        if !(acceptingEndedBadly && endedBadly.contains(document["exit_code"] ?? .null)) {
+            try refuseFailedUpstream(document, source: source)
         }
-        let json = try ctx.state.readJSON(relative)
+        guard let id = document["result"]?["exec_id"]?.stringValue ?? document["result"]?["deployment_id"]?.stringValue else {
+            throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the report names no deployment", stage: .parse)
+        }
+        return id
+    }
+
+    /// The stored `deploy/<id>.json`: exit 2 when there is none, 19 when it is not an execution.
+    public static func stored(_ id: String, in state: StateDirectory) throws -> (DeployExecution, JSON) {
+        try StateDirectory.checkComponent(id, what: "deployment id")
+        let relative = StateDirectory.execution(id)
+        guard state.exists(relative) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(state.root)")
+        }
+        let json = try state.readJSON(relative)
         do {
             return (try json.decode(DeployExecution.self), json)
         } catch {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(ctx.state.path(relative)) is not an lp.deploy.execution: \(error)")
+            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.path(relative)) is not an lp.deploy.execution: \(error)")
         }
     }
 

@@ -202,10 +202,14 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
     /// is started from what intake accepted).
     public static func current(of execution: DeployExecution, state: StateDirectory, nowUnixMs: Int64) throws -> ExecutionMetaLocal {
         if let meta = of(execution) { return meta }
-        let accepted = try AcceptedInputs.load(state: state, runId: execution.run_id)
-        return ExecutionMetaLocal(appId: accepted.appId, environment: accepted.environment, plan: execution.plan,
-                                  publicListener: RoutingRule.publicListener(execId: execution.exec_id),
-                                  retryBudget: 3, nowUnixMs: nowUnixMs)
+        return current(of: execution, accepted: try AcceptedInputs.load(state: state, runId: execution.run_id), nowUnixMs: nowUnixMs)
+    }
+
+    /// The same, when the caller has already read what intake accepted.
+    public static func current(of execution: DeployExecution, accepted: AcceptedInputs, nowUnixMs: Int64) -> ExecutionMetaLocal {
+        of(execution) ?? ExecutionMetaLocal(appId: accepted.appId, environment: accepted.environment, plan: execution.plan,
+                                            publicListener: RoutingRule.publicListener(execId: execution.exec_id),
+                                            retryBudget: 3, nowUnixMs: nowUnixMs)
     }
 }
 

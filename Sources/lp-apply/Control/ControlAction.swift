@@ -81,12 +81,7 @@ struct ControlAction {
 /// Loading and saving the execution a deployment control acts on.
 extension ControlAction {
     func loadExecution() throws -> DeployExecution {
-        let id = try ctx.arguments.required("--deployment-id", ctx.spec)
-        try StateDirectory.checkComponent(id, what: "deployment id")
-        guard ctx.state.exists(StateDirectory.execution(id)) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
-        }
-        return try ctx.state.readJSON(StateDirectory.execution(id)).decode(DeployExecution.self)
+        try ExecutionInput.stored(try ctx.arguments.required("--deployment-id", ctx.spec), in: ctx.state).0
     }
 
     func save(_ execution: DeployExecution, meta: ExecutionMetaLocal, decisionId: String, nowUnixMs: Int64) throws {
