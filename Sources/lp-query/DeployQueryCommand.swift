@@ -30,9 +30,7 @@ enum DeployQueryCommand {
         guard let view = DeployViews.View(rawValue: ctx.arguments.value("--view") ?? "summary") else {
             throw LPError(.usage, code: "LP_USAGE", "--view is one of \(DeployViews.View.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        // A piped execution is read first: in a live pipe the upstream stages are still writing
-        // the state, and the index must be opened after they are done.
-        let piped = try pipedExecution(ctx)
+        let piped = try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
         let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block)
@@ -51,17 +49,8 @@ enum DeployQueryCommand {
         }
         if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
         var output = StageOutput(result: .object(result), runId: row.run_id)
-        if let piped, let code = ExecutionInput.failureExitCode(piped) {
-            output.exitCode = code
-            output.diagnostics = [ExecutionInput.passedOn(piped, code)]
-        }
+        PipedExecution.passOn(piped, to: &output)
         return output
-    }
-
-    /// The execution on stdin, when no flag names the deployment.
-    static func pipedExecution(_ ctx: StageContext) throws -> DeployExecution? {
-        guard ctx.arguments.value("--app-id") == nil, ctx.arguments.value("--deployment-id") == nil else { return nil }
-        return try ExecutionInput.load(ctx, catalog: try ContractCatalog.locate(environment: ctx.environment)).0
     }
 
     /// The execution row and how it was found.

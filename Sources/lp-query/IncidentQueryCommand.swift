@@ -47,8 +47,7 @@ enum IncidentQueryCommand {
     static func runList(_ ctx: StageContext) throws -> StageOutput {
         let args = ctx.arguments
         let limit = Int(try args.integer("--limit", range: 1...10_000) ?? 100)
-        let piped = args.value("--app-id") == nil && args.value("--deployment-id") == nil
-            ? try ExecutionInput.load(ctx, catalog: try ContractCatalog.locate(environment: ctx.environment)).0 : nil
+        let piped = try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         let rows: [IncidentRow]
         let resolution: JSON
@@ -66,10 +65,7 @@ enum IncidentQueryCommand {
         let items = rows.compactMap(IncidentViews.row)
         var output = StageOutput(result: ["schema_version": .string(schemaVersion), "view": "list", "resolution": resolution,
                                           "index": access.block, "items": .array(items)])
-        if let piped, let code = ExecutionInput.failureExitCode(piped) {
-            output.exitCode = code
-            output.diagnostics = [ExecutionInput.passedOn(piped, code)]
-        }
+        PipedExecution.passOn(piped, to: &output)
         return output
     }
 

@@ -47,26 +47,6 @@ public enum ExecutionInput {
         }
     }
 
-    /// The exit code lp-apply ended a failed deployment with, read back from the execution: an SLO
-    /// (or manual) rollback 14, an exhausted retry budget 15; nil when it did not fail. Read views
-    /// given such a deployment on stdin print it and pass this code on, so a plain pipe without
-    /// `pipefail` still ends with it.
-    public static func failureExitCode(_ execution: DeployExecution) -> ExitCode? {
-        guard execution.status == "failed" else { return nil }
-        switch ExecutionMetaLocal.of(execution)?.outcome {
-        case "rolled_back"?: return .sloRollback
-        case "failed"?: return .retryBudgetExhausted
-        default: return nil
-        }
-    }
-
-    /// A diagnostic for a read view that passes a failed deployment's exit code on.
-    public static func passedOn(_ execution: DeployExecution, _ code: ExitCode) -> Diagnostic {
-        Diagnostic(code: "LP_UPSTREAM_FAILED",
-                   message: "deployment \(execution.exec_id) ended \(ExecutionMetaLocal.of(execution)?.outcome ?? execution.status) "
-                       + "(exit \(code.rawValue)); the view is printed and the exit code passed on")
-    }
-
     /// An upstream report with `ok: false`, or an execution that intake rejected, stops here.
     public static func refuseFailedUpstream(_ document: JSON, source: String) throws {
         if document["schema_version"] == "lp.cli.report@0.1.0", document["ok"] == false {
