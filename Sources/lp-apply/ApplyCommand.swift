@@ -74,7 +74,7 @@ enum ApplyCommand {
                                  clock: ctx.clock),
             steps: steps, slo: slo, pauseScale: pauseScale,
             progress: ProgressReporter(requested: !ctx.quiet, environment: ctx.environment),
-            runId: runId, feed: feed, execution: execution, meta: meta)
+            runId: runId, packManifest: accepted.manifest, feed: feed, execution: execution, meta: meta)
         let record = DeployRunRecord(state: ctx.state, runId: runId, manifest: accepted.manifest, execId: execution.exec_id)
         try record.write(engine: engine, status: "running")
         let ending = try engine.run()

@@ -19,6 +19,8 @@ struct ApplyEngine {
     let pauseScale: Double
     let progress: ProgressReporter
     let runId: String
+    /// The accepted pack manifest, which an incident names as the release that failed.
+    let packManifest: DigestRef
     var feed: MetricsFeed
     var execution: DeployExecution
     var meta: ExecutionMetaLocal
@@ -97,7 +99,7 @@ struct ApplyEngine {
                                         health: health(stableProbe), workdir: StateDirectory.runtimeSlot(execution.exec_id, "stable"))
             let plan = execution.plan.map { [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: $0.digest, label: "deploy_plan")] } ?? []
             if let digest = execution.plan?.digest {
-                list(ArtifactRef(digest: digest, logicalName: "deploy.plan", storeURI: "sha256:" + digest.sha256),
+                list(ArtifactRef.blob(digest, logicalName: "deploy.plan"),
                      role: "deploy_plan", kind: "x07.deploy.plan@0.2.0")
             }
             try record(index, kind: "deploy.prepare.plan", outcome: "allow", code: "LP_PLAN_READY",
@@ -281,7 +283,8 @@ struct ApplyEngine {
         fail(step: index, outcome: "rolled_back")
         // The store updates the stored execution's incident counts; persist() keeps them.
         artifacts += try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
-                                                  decisionId: decisionRefs.last?.id, weightPct: failedWeight, nowUnixMs: now()).artifacts
+                                                  packManifest: packManifest, decisionId: decisionRefs.last?.id,
+                                                  weightPct: failedWeight, nowUnixMs: now()).artifacts
         try persist()
     }
 

@@ -5,13 +5,13 @@ import LPShared
 /// the candidate's weight when analysis failed, and the failed analysis's report and snapshot.
 enum RollbackIncident {
     static func capture(state: StateDirectory, execution: DeployExecution, meta: ExecutionMetaLocal, runId: String,
-                        decisionId: String?, weightPct: Int, nowUnixMs: Int64) throws -> IncidentStore.Stored {
+                        packManifest: DigestRef, decisionId: String?, weightPct: Int, nowUnixMs: Int64) throws -> IncidentStore.Stored {
         var incident = IncidentMeta(classification: "slo_rollback", source: "slo", deploymentId: execution.exec_id, runId: runId,
                                     appId: meta.target.app_id, environment: meta.target.environment, capturedUnixMs: nowUnixMs)
         incident.decision_id = decisionId
         incident.candidate_weight_pct = weightPct
         incident.slot = "candidate"
-        incident.pack_digest = try AcceptedInputs.load(state: state, runId: execution.run_id).manifest
+        incident.pack_digest = packManifest
         incident.signature_status = meta.signature_status ?? "not_applicable"
         var capture = IncidentStore.Capture(meta: incident)
         capture.diagCodes = ["LP_SLO_DECISION_ROLLBACK"]

@@ -41,9 +41,10 @@ enum CaptureCommand {
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         let sources = try CaptureSources.gather(ctx, catalog: catalog)
+        let store = IncidentStore(state: ctx.state)
         if let existing = sources.existingIncident {
             // A rolled-back deployment on stdin: lp-apply already captured its incident.
-            let loaded = try IncidentStore(state: ctx.state).load(try IncidentStore(state: ctx.state).locate(existing))
+            let loaded = try store.load(try store.locate(existing))
             return StageOutput(result: loaded.bundle, runId: loaded.meta.run_id)
         }
         let link = try DeploymentLink.resolve(ctx, deploymentId: sources.deploymentId)
@@ -77,7 +78,7 @@ enum CaptureCommand {
         capture.reason = args.value("--reason").map { String($0.prefix(16384)) }
         capture.windowStartUnixMs = link.startedUnixMs
         if let status, status >= 500 { capture.diagCodes.append("LP_HTTP_\(status)") }
-        let stored = try IncidentStore(state: ctx.state).capture(capture)
+        let stored = try store.capture(capture)
         return StageOutput(result: stored.bundle, artifacts: stored.artifacts, runId: stored.meta.run_id)
     }
 

@@ -47,43 +47,33 @@ enum IncidentViews {
     /// Evidence window, diagnostic codes, captured exchanges, the bundle, every stored reference
     /// (bundle, meta, captures, linked evidence, lifecycle decisions) and the local meta.
     static func full(_ loaded: IncidentStore.Loaded, state: StateDirectory) throws -> [String: JSON] {
-        let bundle = loaded.bundle
-        func located(_ name: String) -> JSON {
-            guard let capture = bundle[name], capture != .null, let digest = capture["digest"] else { return .null }
-            return ["kind": capture["kind"] ?? .null, "digest": digest, "media_type": "application/json",
-                    "logical_name": .string("incident." + name),
-                    "store_uri": .string("sha256:" + (digest["sha256"]?.stringValue ?? ""))]
-        }
-        var refs: [JSON] = [
-            storedObject(role: "incident_bundle", kind: IncidentBundle.schemaVersion, ref: loaded.bundleRef),
-            storedObject(role: "incident_meta", kind: IncidentMeta.schemaVersion, ref: loaded.metaRef),
-        ]
-        for name in ["request", "response", "trace"] where located(name) != .null {
-            refs.append(located(name).setting("role", .string("incident_" + name)).setting("ord", 0))
-        }
-        for (ord, ref) in (bundle["refs"]?.arrayValue ?? []).enumerated() {
-            guard let digest = ref["digest"] else { continue }
-            refs.append(["role": .string(ref["label"]?.stringValue ?? "ref"), "ord": .number(Double(ord)),
-                         "kind": ref["kind"] ?? .null, "digest": digest, "media_type": "application/json",
-                         "store_uri": .string("sha256:" + (digest["sha256"]?.stringValue ?? ""))])
-        }
-        refs += try lifecycleDecisions(loaded, state: state)
-        return [
-            "reason": bundle["notes"] ?? .null, "window": bundle["window"] ?? .null, "diag_codes": bundle["diag_codes"] ?? [],
-            "request": located("request"), "response": located("response"), "trace": located("trace"),
+        let bundle = try loaded.bundle.decode(IncidentBundle.self)
+        var result: [String: JSON] = [
+            "reason": bundle.notes.map(JSON.string) ?? .null, "window": try JSON(encoding: bundle.window),
+            "diag_codes": .array(bundle.diag_codes.map(JSON.string)),
             "bundle": ["kind": .string(IncidentBundle.schemaVersion), "digest": loaded.bundleRef.digest.json,
                        "store_uri": .string(loaded.bundleRef.store_uri), "media_type": "application/json"],
-            "refs": .array(refs), "meta": try JSON(encoding: loaded.meta),
+            "meta": try JSON(encoding: loaded.meta),
         ]
-    }
-
-    static func storedObject(role: String, kind: String, ref: ArtifactRef, ord: Int = 0) -> JSON {
-        ["role": .string(role), "ord": .number(Double(ord)), "kind": .string(kind), "digest": ref.digest.json,
-         "media_type": "application/json", "logical_name": .string(ref.logical_name), "store_uri": .string(ref.store_uri)]
+        var refs = [loaded.bundleRef.stored(role: "incident_bundle", kind: IncidentBundle.schemaVersion),
+                    loaded.metaRef.stored(role: "incident_meta", kind: IncidentMeta.schemaVersion)]
+        for (name, capture) in [("request", bundle.request), ("response", bundle.response), ("trace", bundle.trace)] {
+            guard let capture else { result[name] = .null; continue }
+            let ref = ArtifactRef.blob(capture.digest, logicalName: "incident." + name)
+            result[name] = ref.located(kind: capture.kind)
+            refs.append(ref.stored(role: "incident_" + name, kind: capture.kind))
+        }
+        for (ord, ref) in bundle.refs.enumerated() {
+            refs.append(ArtifactRow(role: ref.label ?? "ref", ord: ord, kind: ref.kind, digest: ref.digest,
+                                    media_type: "application/json", logical_name: nil, store_uri: "sha256:" + ref.digest.sha256))
+        }
+        refs += lifecycleDecisions(loaded, state: state)
+        result["refs"] = try JSON(encoding: refs)
+        return result
     }
 
     /// The capture, latest regression and resolve decisions, where they exist.
-    static func lifecycleDecisions(_ loaded: IncidentStore.Loaded, state: StateDirectory) throws -> [JSON] {
+    static func lifecycleDecisions(_ loaded: IncidentStore.Loaded, state: StateDirectory) -> [ArtifactRow] {
         let id = loaded.bundle["incident_id"]?.stringValue ?? ""
         let ids = [IncidentStore.decisionId(.capture, incident: id),
                    loaded.meta.regression_id.map { IncidentStore.decisionId(.regression, incident: id, regression: $0) },
@@ -91,9 +81,8 @@ enum IncidentViews {
         return ids.enumerated().compactMap { ord, decisionId in
             let relative = StateDirectory.decisionRecord(decisionId)
             guard let bytes = try? state.read(relative) else { return nil }
-            return storedObject(role: "incident_decision", kind: DecisionRecord.schemaVersion,
-                                ref: ArtifactRef(digest: DigestRef(of: bytes), logicalName: "lp.decision.record",
-                                                 storeURI: "file:" + relative), ord: ord)
+            return ArtifactRef(digest: DigestRef(of: bytes), logicalName: "lp.decision.record", storeURI: "file:" + relative)
+                .stored(role: "incident_decision", ord: ord, kind: DecisionRecord.schemaVersion)
         }
     }
 }

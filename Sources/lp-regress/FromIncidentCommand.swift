@@ -44,33 +44,23 @@ enum FromIncidentCommand {
         let fixtures = try RegressionFixtures.build(loaded, state: ctx.state, name: name, invariant: invariant,
                                                     nowUnixMs: ctx.clock.unixMs())
         let directory = outDir + "/" + name
-        let files = fixtures.files.map { file in (file, DigestRef(of: file.bytes)) }
+        // Every file as the blob it is stored as; a dry run computes the same refs and stores nothing.
+        let files = fixtures.files.map { file in
+            (file, ArtifactRef.blob(DigestRef(of: file.bytes), logicalName: name + "/" + file.name, mediaType: file.mediaType))
+        }
         let report: JSON = [
             "schema_version": .string(reportSchema), "regression_id": .string(fixtures.regressionId),
             "incident_id": .string(input.id), "name": .string(name), "out_dir": .string(outDir), "dry_run": .bool(dryRun),
             "invariants": [.string(invariant)], "replaced_responses": .number(Double(fixtures.replacedResponses)),
-            "generated": .array(files.map { file, digest in
-                digest.json(path: name + "/" + file.name).setting("role", .string(file.role))
-            }),
+            "generated": .array(files.map { file, ref in ref.digest.json(path: ref.logical_name).setting("role", .string(file.role)) }),
         ]
-        var artifacts: [ArtifactRef] = []
-        if !dryRun {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            for (file, _) in files {
-                try AtomicFile.write(file.bytes, to: directory + "/" + file.name, mode: file.executable ? 0o755 : 0o644)
-            }
+        let reportRef = ArtifactRef.blob(DigestRef(of: report), logicalName: "regression.report")
+        let requestPath = StateDirectory.regression(fixtures.regressionId) + "/request.json"
+        let requestRef = ArtifactRef(digest: DigestRef(of: fixtures.request), logicalName: "lp.regression.request",
+                                     storeURI: "file:" + requestPath)
+        let generated = try files.enumerated().map { ord, item in
+            try JSON(encoding: item.1.stored(role: item.0.role, ord: ord, kind: item.0.kind))
         }
-        let located = { (kind: String?, digest: DigestRef, logical: String, media: String) -> JSON in
-            var ref: [String: JSON] = ["digest": digest.json, "media_type": .string(media), "logical_name": .string(logical),
-                                       "store_uri": .string("sha256:" + digest.sha256)]
-            if let kind { ref["kind"] = .string(kind) }
-            return .object(ref)
-        }
-        let generated: [JSON] = files.enumerated().map { ord, item in
-            located(item.0.kind, item.1, name + "/" + item.0.name, item.0.mediaType)
-                .setting("role", .string(item.0.role)).setting("ord", .number(Double(ord)))
-        }
-        let reportDigest = DigestRef(of: report)
         var result: [String: JSON] = [
             "schema_version": "lp.regression.run.result@0.2.0", "incident_id": .string(input.id),
             "regression_id": .string(fixtures.regressionId), "ok": true,
@@ -78,49 +68,41 @@ enum FromIncidentCommand {
             "created_unix_ms": .number(Double(fixtures.createdUnixMs)), "out_dir": .string(outDir),
             "replay_target_kind": .null, "replay_mode": "app_trace",
             "replay_synthesis_status": .string(dryRun ? "planned" : "generated"),
-            "target_artifact": located("x07.app.pack@0.1.0", fixtures.packDigest, "pack.manifest", "application/json"),
-            "request": located("lp.regression.request@0.2.0", DigestRef(of: fixtures.request), "lp.regression.request",
-                               "application/json")
-                .setting("store_uri", .string("file:" + StateDirectory.regression(fixtures.regressionId) + "/request.json")),
-            "report": located(reportSchema, reportDigest, "regression.report", "application/json"),
+            "target_artifact": ArtifactRef.blob(fixtures.packDigest, logicalName: "pack.manifest").located(kind: "x07.app.pack@0.1.0"),
+            "request": requestRef.located(kind: "lp.regression.request@0.2.0"),
+            "report": reportRef.located(kind: reportSchema),
             "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == "x07.app.trace@0.1.0" }),
-            "generated_report_artifact_refs": [located(reportSchema, reportDigest, "regression.report", "application/json")
-                                                .setting("role", "regression_report")],
+            "generated_report_artifact_refs": [reportRef.located(kind: reportSchema).setting("role", "regression_report")],
             "generated": .array(generated),
+            "incident_status_after": .string(dryRun ? loaded.meta.regression_status : "generated"),
         ]
-        if dryRun {
-            result["incident_status_after"] = .string(loaded.meta.regression_status)
-        } else {
-            let blobs = BlobStore(state: ctx.state)
-            let stored = try ctx.state.withLock { () -> [ArtifactRef] in
-                var refs = try files.map { file, _ in
-                    try blobs.put(file.bytes, logicalName: name + "/" + file.name, mediaType: file.mediaType)
-                }
-                refs.append(try blobs.put(report, logicalName: "regression.report"))
-                refs.append(try ctx.state.writeRecord(fixtures.request, at: StateDirectory.regression(fixtures.regressionId) + "/request.json",
-                                                      logicalName: "lp.regression.request"))
-                return refs
-            }
-            artifacts += stored
-            result["incident_status_after"] = "generated"
-            let resultRef = try ctx.state.withLock {
-                try ctx.state.writeRecord(.object(result), at: StateDirectory.regression(fixtures.regressionId) + "/result.json",
-                                          logicalName: "lp.regression.run.result")
-            }
-            artifacts.append(resultRef)
-            let evidence = [TypedRef(kind: "lp.regression.request@0.2.0", digest: DigestRef(of: fixtures.request), label: "regression_request"),
-                            TypedRef(kind: "lp.regression.run.result@0.2.0", digest: resultRef.digest, label: "regression_result")]
-            let transition = try store.transition(.regression, id: input.id, regression: fixtures.regressionId, evidence: evidence,
-                                                  message: "regression \(name) generated into \(directory)",
-                                                  nowUnixMs: fixtures.createdUnixMs) { meta in
-                guard meta.regression_id != fixtures.regressionId || meta.regression_status != "generated" else { return false }
-                meta.regression_id = fixtures.regressionId
-                meta.regression_status = "generated"
-                if meta.incident_status == .open { meta.incident_status = .regression_generated }
-                return true
-            }
-            artifacts += transition.artifacts
+        guard !dryRun else { return StageOutput(result: .object(result), runId: loaded.meta.run_id) }
+
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (file, _) in files {
+            try AtomicFile.write(file.bytes, to: directory + "/" + file.name, mode: file.executable ? 0o755 : 0o644)
         }
+        let blobs = BlobStore(state: ctx.state)
+        var artifacts = try ctx.state.withLock { () -> [ArtifactRef] in
+            try files.map { file, ref in try blobs.put(file.bytes, logicalName: ref.logical_name, mediaType: ref.media_type) } + [
+                try blobs.put(report, logicalName: reportRef.logical_name),
+                try ctx.state.writeRecord(fixtures.request, at: requestPath, logicalName: requestRef.logical_name),
+                try ctx.state.writeRecord(.object(result), at: StateDirectory.regression(fixtures.regressionId) + "/result.json",
+                                          logicalName: "lp.regression.run.result"),
+            ]
+        }
+        let evidence = [TypedRef(kind: "lp.regression.request@0.2.0", digest: requestRef.digest, label: "regression_request"),
+                        TypedRef(kind: "lp.regression.run.result@0.2.0", digest: artifacts[artifacts.count - 1].digest,
+                                 label: "regression_result")]
+        artifacts += try store.transition(.regression, id: input.id, regression: fixtures.regressionId, evidence: evidence,
+                                          message: "regression \(name) generated into \(directory)",
+                                          nowUnixMs: fixtures.createdUnixMs) { meta in
+            guard meta.regression_id != fixtures.regressionId || meta.regression_status != "generated" else { return false }
+            meta.regression_id = fixtures.regressionId
+            meta.regression_status = "generated"
+            if meta.incident_status == .open { meta.incident_status = .regression_generated }
+            return true
+        }.artifacts
         return StageOutput(result: .object(result), artifacts: artifacts, runId: loaded.meta.run_id)
     }
 }

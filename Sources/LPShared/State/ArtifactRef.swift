@@ -18,3 +18,24 @@ public struct ArtifactRef: Codable, Equatable, Hashable, Sendable {
 
     public var digest: DigestRef { DigestRef(sha256: sha256, bytes_len: bytes_len) }
 }
+
+extension ArtifactRef {
+    /// A blob of the content store, addressed by its digest (`sha256:<hex>`).
+    public static func blob(_ digest: DigestRef, logicalName: String, mediaType: String = "application/json") -> ArtifactRef {
+        ArtifactRef(digest: digest, mediaType: mediaType, logicalName: logicalName, storeURI: "sha256:" + digest.sha256)
+    }
+
+    /// The contracts' `located_digest`: the document kind, its digest, where the bytes are and how to read them.
+    public func located(kind: String?) -> JSON {
+        var json: [String: JSON] = ["digest": digest.json, "media_type": .string(media_type),
+                                    "logical_name": .string(logical_name), "store_uri": .string(store_uri)]
+        if let kind { json["kind"] = .string(kind) }
+        return .object(json)
+    }
+
+    /// The contracts' `stored_object`: this artifact attached under a role.
+    public func stored(role: String, ord: Int = 0, kind: String?) -> ExecutionMetaLocal.Artifact {
+        ExecutionMetaLocal.Artifact(role: role, ord: ord, kind: kind, digest: digest, media_type: media_type,
+                                    logical_name: logical_name, store_uri: store_uri)
+    }
+}

@@ -92,8 +92,7 @@ public final class BlobWriter {
                           "\(logicalName): expected sha256 \(expected.sha256) (\(expected.bytes_len) bytes), got \(digest.sha256) (\(digest.bytes_len) bytes)")
         }
         guard synced else { unlink(tempPath); throw AtomicFile.ioError("fsync", tempPath) }
-        let ref = ArtifactRef(digest: digest, mediaType: mediaType, logicalName: logicalName,
-                              storeURI: "sha256:" + digest.sha256)
+        let ref = ArtifactRef.blob(digest, logicalName: logicalName, mediaType: mediaType)
         return StagedBlob(store: store, tempPath: tempPath, ref: ref)
     }
 
