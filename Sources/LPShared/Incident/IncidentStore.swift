@@ -224,6 +224,13 @@ public struct IncidentLocation: Equatable, Sendable {
         self.id = id
     }
 
+    /// The location of a directory path `incidents/<app>/<env>/<id>`, else nil.
+    public init?(directory: String) {
+        let parts = directory.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4, parts[0] == "incidents", !parts[1].isEmpty, !parts[2].isEmpty, !parts[3].isEmpty else { return nil }
+        self.init(app: parts[1], env: parts[2], id: parts[3])
+    }
+
     public var directory: String { StateDirectory.incidentDirectory(app: app, env: env, id: id) }
     public var bundlePath: String { directory + "/" + Self.bundleFile }
     public var metaPath: String { directory + "/" + Self.metaFile }

@@ -54,15 +54,14 @@ struct IndexBuilder {
         for app in Self.entries(state.path("incidents")) where app.isDirectory {
             for env in Self.entries(state.path("incidents/\(app.name)")) where env.isDirectory {
                 for id in Self.entries(state.path("incidents/\(app.name)/\(env.name)")) where id.isDirectory {
-                    let directory = "incidents/\(app.name)/\(env.name)/\(id.name)"
-                    let bundle = writer.readRecord(directory + "/" + IncidentLocation.bundleFile)
-                    let meta = writer.readRecord(directory + "/" + IncidentLocation.metaFile)
-                    for (file, record) in [(IncidentLocation.bundleFile, bundle), (IncidentLocation.metaFile, meta)] {
+                    let location = IncidentLocation(app: app.name, env: env.name, id: id.name)
+                    let bundle = writer.readRecord(location.bundlePath)
+                    let meta = writer.readRecord(location.metaPath)
+                    for (path, record) in [(location.bundlePath, bundle), (location.metaPath, meta)] {
                         guard let record else { continue }
-                        try writer.listRecord(directory + "/" + file, schema: record.document?["schema_version"]?.stringValue,
-                                              digest: record.digest)
+                        try writer.listRecord(path, schema: record.document?["schema_version"]?.stringValue, digest: record.digest)
                     }
-                    try writer.incidentRow(directory: directory, bundle: bundle, meta: meta)
+                    try writer.incidentRow(location, bundle: bundle, meta: meta)
                 }
             }
         }

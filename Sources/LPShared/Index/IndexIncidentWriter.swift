@@ -3,13 +3,6 @@
 /// (lp.incident.bundle.meta.local@0.2.0). When one of them is written, the other is read from
 /// disk, so the row never depends on the order the two were written or indexed in.
 extension IndexWriter {
-    /// (app, environment, incident id) of a path `incidents/<app>/<env>/<id>/<file>`.
-    static func incidentLocation(_ path: String) -> (app: String, env: String, id: String, file: String)? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, parts[0] == "incidents", !parts[1].isEmpty, !parts[2].isEmpty, !parts[3].isEmpty else { return nil }
-        return (parts[1], parts[2], parts[3], parts[4])
-    }
-
     /// A record file read from disk: its document (nil when not JSON) and digest; nil when absent.
     func readRecord(_ relative: String) -> (document: JSON?, digest: DigestRef)? {
         guard let bytes = try? state.read(relative) else { return nil }
@@ -17,18 +10,17 @@ extension IndexWriter {
     }
 
     func incident(writtenPath: String, document: JSON, digest: DigestRef) throws {
-        guard let location = Self.incidentLocation(writtenPath) else { return }
-        let directory = "incidents/\(location.app)/\(location.env)/\(location.id)"
-        func load(_ file: String) -> (document: JSON?, digest: DigestRef)? {
-            let path = directory + "/" + file
-            return path == writtenPath ? (document, digest) : readRecord(path)
+        guard let slash = writtenPath.lastIndex(of: "/"),
+              let location = IncidentLocation(directory: String(writtenPath[..<slash])) else { return }
+        func load(_ path: String) -> (document: JSON?, digest: DigestRef)? {
+            path == writtenPath ? (document, digest) : readRecord(path)
         }
-        try incidentRow(directory: directory, bundle: load(IncidentLocation.bundleFile), meta: load(IncidentLocation.metaFile))
+        try incidentRow(location, bundle: load(location.bundlePath), meta: load(location.metaPath))
     }
 
-    func incidentRow(directory: String, bundle: (document: JSON?, digest: DigestRef)?,
+    func incidentRow(_ location: IncidentLocation, bundle: (document: JSON?, digest: DigestRef)?,
                      meta: (document: JSON?, digest: DigestRef)?) throws {
-        guard let location = Self.incidentLocation(directory + "/" + IncidentLocation.bundleFile), bundle != nil || meta != nil else { return }
+        guard bundle != nil || meta != nil else { return }
         let doc = bundle?.document
         let bundleOK = doc?["schema_version"]?.stringValue == Self.incidentBundleSchema
         // The meta file, else a local meta embedded in the bundle.
@@ -56,6 +48,6 @@ extension IndexWriter {
                   .of(IndexField.int64(info?["status_code"])), .of(IndexField.string(info?["slot"])),
                   .of(IndexField.int64(info?["candidate_weight_pct"])), .of(bundleOK ? IndexField.string(doc?["notes"]) : nil),
                   .of(IndexField.string(info?["signature_status"])), .of(bundle?.digest.sha256), .of(bundle?.digest.bytes_len),
-                  .of(meta?.digest.sha256), .of(meta?.digest.bytes_len), .text(directory)])
+                  .of(meta?.digest.sha256), .of(meta?.digest.bytes_len), .text(location.directory)])
     }
 }
