@@ -1,14 +1,32 @@
 // swift-tools-version:6.0
 // x07lp: one package, no Swift package dependencies. System libraries are linked through
 // systemLibrary targets (see scripts/bootstrap for the Debian packages they need).
+//
+// Modules depend one way (docs/architecture.md):
+//   LPCore ← LPState ← LPModel ← LPIndex ← LPStage ← stage libraries ← stage executables
+// Each executable is a main.swift that only calls its stage library.
 import PackageDescription
 
-let stages = ["lp-validate", "lp-plan", "lp-apply", "lp-incident", "lp-regress", "lp-query"]
+/// A stage: its executable, its library and the stage libraries it reuses in-process.
+struct Stage {
+    var executable: String
+    var library: String
+    var uses: [String] = []
+    var system: [String] = []
+}
+
+let stages = [
+    Stage(executable: "lp-validate", library: "LPValidate", system: ["CArchive"]),
+    Stage(executable: "lp-plan", library: "LPPlan"),
+    Stage(executable: "lp-incident", library: "LPIncident"),
+    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident"]),
+    Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
+    Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
+]
 
 let package = Package(
     name: "x07lp",
-    products: [.library(name: "LPShared", targets: ["LPShared"])]
-        + stages.map { .executable(name: $0, targets: [$0]) },
+    products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) },
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -16,9 +34,19 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "LPShared", dependencies: ["CArchive", "CCrypto", "CSQLite"]),
-        .testTarget(name: "LPSharedTests", dependencies: ["LPShared"]),
-        .testTarget(name: "StageTests", dependencies: ["LPShared"]),
-    ] + stages.map { .executableTarget(name: $0, dependencies: ["LPShared"]) },
+        .target(name: "LPCore", dependencies: ["CCrypto"]),
+        .target(name: "LPState", dependencies: ["LPCore"]),
+        .target(name: "LPModel", dependencies: ["LPState"]),
+        .target(name: "LPIndex", dependencies: ["LPModel", "CSQLite"]),
+        .target(name: "LPStage", dependencies: ["LPIndex"]),
+        .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
+        .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) }),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }),
+    ]
+    + stages.map { stage in
+        .target(name: stage.library,
+                dependencies: ["LPStage"] + stage.uses.map { .target(name: $0) } + stage.system.map { .target(name: $0) })
+    }
+    + stages.map { .executableTarget(name: $0.executable, dependencies: [.target(name: $0.library)]) },
     swiftLanguageModes: [.v5]
 )

@@ -1,8 +1,5 @@
-import LPShared
+import LPIncident
+import LPStage
 
-// lp-incident: capture incidents (lp.incident.bundle@0.2.0 + local meta) and move them through
-// their lifecycle (open → regression_generated → resolved).
-StageRunner.main(
-    stage: "lp-incident",
-    summary: "capture incidents into lp.incident.bundle@0.2.0 and resolve them",
-    commands: [CaptureCommand.command, ResolveCommand.command])
+// lp-incident: see LPIncident/IncidentStage.swift.
+StageRunner.main(IncidentStage.definition)

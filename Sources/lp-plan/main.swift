@@ -1,8 +1,5 @@
-import LPShared
+import LPPlan
+import LPStage
 
-// lp-plan: turns a planned execution into one with a stored x07.deploy.plan@0.2.0, generated
-// from the ops profile accepted at intake or adopted from --plan.
-StageRunner.main(
-    stage: "lp-plan",
-    summary: "pin a deploy plan (x07.deploy.plan@0.2.0) to a planned execution",
-    commands: [PlanCommand.command])
+// lp-plan: see LPPlan/PlanStage.swift.
+StageRunner.main(PlanStage.definition)

@@ -1,9 +1,5 @@
-import LPShared
+import LPQuery
+import LPStage
 
-// lp-query: every read view over the state, answered from the derived SQLite index
-// (index.sqlite, rebuilt from the files when missing, stale or corrupt).
-StageRunner.main(
-    stage: "lp-query",
-    summary: "read views over the state: deployments, apps, incidents, routes; index maintenance",
-    commands: [DeployQueryCommand.command, AppsCommand.command, IncidentQueryCommand.list, IncidentQueryCommand.get,
-               RouteCommand.command, IndexRebuildCommand.command])
+// lp-query: see LPQuery/QueryStage.swift.
+StageRunner.main(QueryStage.definition)

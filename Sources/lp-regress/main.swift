@@ -1,7 +1,5 @@
-import LPShared
+import LPRegress
+import LPStage
 
-// lp-regress: turn a captured incident into regression fixtures (replay trace + HTTP test).
-StageRunner.main(
-    stage: "lp-regress",
-    summary: "generate regression fixtures from incidents (lp.regression.run.result@0.2.0)",
-    commands: [FromIncidentCommand.command])
+// lp-regress: see LPRegress/RegressStage.swift.
+StageRunner.main(RegressStage.definition)

@@ -1,14 +1,5 @@
-import LPShared
+import LPValidate
+import LPStage
 
-// lp-validate: the validation stage. Its default command is intake of a change request and a
-// sealed pack (`x07lp deploy accept`); it also hosts the schema tools, `canon`, `digest` and
-// the exit-code table.
-StageRunner.main(
-    stage: "lp-validate",
-    summary: "intake of sealed packs; validation against the x07lp contracts; canonical JSON and digests",
-    commands: [
-        IntakeCommand.command,
-        SchemaCommands.list, SchemaCommands.get, SchemaCommands.validate,
-        CanonCommand.command, DigestCommand.command, ExitCodesCommand.command,
-        StateVerifyCommand.command,
-    ])
+// lp-validate: see LPValidate/ValidateStage.swift.
+StageRunner.main(ValidateStage.definition)

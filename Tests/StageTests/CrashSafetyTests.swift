@@ -1,5 +1,15 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
-import LPShared
 import XCTest
 
 /// kill -9 of lp-apply at many moments: the state must always pass `state verify`, and running

@@ -1,5 +1,15 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
-import LPShared
 import XCTest
 
 /// Deployments of the project's own example pack for engine tests: an accepted deployment,

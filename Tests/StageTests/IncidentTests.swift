@@ -1,5 +1,15 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
-import LPShared
 import XCTest
 
 /// Incidents and regressions on the project's own example pack: credential redaction (nothing

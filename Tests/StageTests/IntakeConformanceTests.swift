@@ -1,6 +1,16 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
 import XCTest
-import LPShared
 
 /// Intake against the reference fixtures in ../shared/upstream/fixtures/baseline (skipped when
 /// absent): the goldens' shapes, their exit codes, and the upstream schemas of every record.

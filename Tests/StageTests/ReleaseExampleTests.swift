@@ -1,5 +1,15 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
-import LPShared
 import XCTest
 
 /// The README's main job as a new user runs it: `scripts/release-example` in a clean clone of the

@@ -1,5 +1,15 @@
+@testable import LPCore
+@testable import LPState
+@testable import LPModel
+@testable import LPIndex
+@testable import LPStage
+@testable import LPValidate
+@testable import LPPlan
+@testable import LPIncident
+@testable import LPApply
+@testable import LPRegress
+@testable import LPQuery
 import Foundation
-@testable import LPShared
 import XCTest
 
 /// `x07lp state verify` end to end: states built by `x07lp deploy accept` on the example pack,
@@ -102,15 +112,13 @@ final class StateVerifyTests: XCTestCase {
         let runId = String(runFile.dropFirst("runs/".count).dropLast(".json".count))
         let decisionId = Identifier.make(.decision, seed: "state-verify-test-pause")
         let path = StateDirectory.decisionRecord(decisionId)
-        do {
-            let lock = try directory.lock()
-            let signer = try ControlSigner.load(state: directory, signingKeyPath: nil)
+        try directory.write { tx in
+            let signer = try ControlSigner.load(signingKeyPath: nil, in: tx)
             let record = try DecisionRecord(decision_id: decisionId, run_id: runId, created_unix_ms: 1_767_225_601_000,
-                                            kind: "deploy.pause.manual", outcome: "allow",
+                                            kind: "deploy.pause.manual", outcome: .allow,
                                             reasons: [.init(code: "LP_CONTROL_PAUSE", message: "operator pause")],
                                             evidence: [], subject: nil, meta: ["reason": "maintenance window"])
-            try directory.writeRecord(try JSON(encoding: signer.sign(record)), at: path, logicalName: "lp.decision.record")
-            withExtendedLifetime(lock) {}
+            try tx.writeRecord(try JSON(encoding: signer.sign(record)), at: path, logicalName: "lp.decision.record")
         }
         let (signed, signedDocument) = try verify(state)
         XCTAssertEqual(signed.status, 0, signed.stderr)

@@ -1,5 +1,15 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
-import LPShared
 
 /// Compares an actual document with an expected template (SPEC §13): `"__ANY__"` matches any
 /// value; objects match when every expected key is present and matches; arrays when the

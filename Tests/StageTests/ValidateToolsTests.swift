@@ -1,3 +1,14 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
 import Foundation
 import XCTest
 

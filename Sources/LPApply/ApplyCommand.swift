@@ -1,0 +1,139 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPIncident
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `lp-apply` (default command): runs a planned execution's plan on the local target.
+enum ApplyCommand {
+    static let command = StageCommand(
+        words: [],
+        spec: CommandSpec(
+            name: "lp-apply", reportCommand: "deploy run",
+            summary: "run a planned deployment's steps on the local target (x07lp deploy run)",
+            usage: ["lp-apply [--metrics-dir DIR | --metrics FILE...] [--pause-scale X] [--retry-budget N] < execution.json",
+                    "lp-apply --deployment-id ID --metrics-dir DIR"],
+            options: [
+                OptionSpec("--deployment-id", value: "ID", "run the stored execution ID instead of reading stdin"),
+                OptionSpec("--metrics-dir", value: "DIR", "analysis.1.json, analysis.2.json, ... consumed one per analysis attempt"),
+                OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots consumed before --metrics-dir, in order"),
+                OptionSpec("--pause-scale", value: "X", "multiply every pause_s by X (default 1; 0 in tests)"),
+                OptionSpec("--retry-budget", value: "N", "analysis attempts per step before giving up (default 3, at most 16)"),
+            ],
+            examples: [
+                "lp-validate --pack app.tar.zst < cr.json | lp-plan | lp-apply --metrics-dir metrics/ --pause-scale 0",
+                "lp-apply --deployment-id lpexec_... --metrics-dir metrics/ --report",
+            ],
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .metricsMissing,
+                        .stateLocked, .killSwitchEngaged, .unsupportedPlanStep],
+            notes: ["Prints the execution. Outcomes: promoted (0), rolled_back (14, an slo_rollback incident is captured),",
+                    "failed after the retry budget (15), waiting for metrics (16: rerun lp-apply with more snapshots),",
+                    "paused or stopped by a control action (0), blue-green waiting for `deploy promote` (0)."]),
+        body: run)
+
+    static func run(_ ctx: StageContext) throws -> StageOutput {
+        let catalog = try ContractCatalog.locate(environment: ctx.environment)
+        let execution = try ExecutionInput.load(ctx, catalog: catalog)
+        guard let planRef = execution.plan else {
+            throw LPError(.usage, code: "LP_EXECUTION_NOT_PLANNED", "deployment \(execution.exec_id) has no plan yet: run lp-plan first")
+        }
+        guard execution.status.isLive else {
+            throw LPError(.usage, code: "LP_EXECUTION_FINISHED", "deployment \(execution.exec_id) is \(execution.status.rawValue); rerun it with `deploy rerun`")
+        }
+        let pauseScale = try ctx.arguments.value("--pause-scale").map { text -> Double in
+            guard let x = Double(text), x >= 0, x <= 3600 else {
+                throw LPError(.usage, code: "LP_USAGE", "--pause-scale expects a number in 0...3600, got \"\(text)\"")
+            }
+            return x
+        } ?? 1
+        let budget = Int(try ctx.arguments.integer("--retry-budget", range: 1...16) ?? 3)
+        let accepted = try AcceptedInputs.load(state: ctx.state, runId: execution.run_id)
+        try KillSwitch.refuseIfEngaged(state: ctx.state, appId: accepted.appId, environment: accepted.environment)
+
+        let lease = try DeploymentLease(state: ctx.state, execId: execution.exec_id)
+        defer { withExtendedLifetime(lease) {} }
+
+        let blobs = BlobStore(state: ctx.state)
+        let plan = try blobs.readJSON(planRef.digest)
+        let steps = try RunStep.expand(plan: plan)
+        let slo = try plan["slo_profile"]?["sha256"]?.stringValue.map { sha -> (json: JSON, digest: DigestRef) in
+            let bytes = try blobs.read(sha)
+            return (try JSONParser.parse(bytes), DigestRef(of: bytes))
+        }
+        let feed = MetricsFeed(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"), catalog: catalog)
+        let runId = Identifier.make(.run, parts: ["deploy", execution.exec_id, planRef.digest.sha256,
+                                                  String(execution.steps.count), String(ctx.clock.unixMs())])
+        var meta = ExecutionMetaLocal.current(of: execution, accepted: accepted, nowUnixMs: ctx.clock.unixMs())
+        meta.retry_budget.max_attempts_per_step = budget
+        let manifest = try blobs.readJSON(accepted.manifest)
+        let layout = try PackLayout.from(manifest: manifest)
+        var engine = ApplyEngine(
+            state: ctx.state, clock: ctx.clock, catalog: catalog,
+            target: TargetDriver(state: ctx.state, target: LocalTarget(state: ctx.state), layout: layout,
+                                 stableLayout: try stableRelease(ctx, accepted: accepted, execId: execution.exec_id) ?? layout,
+                                 clock: ctx.clock),
+            steps: steps, slo: slo, pauseScale: pauseScale,
+            progress: ProgressReporter(requested: !ctx.quiet, environment: ctx.environment),
+            runId: runId, packManifest: accepted.manifest, feed: feed, execution: execution, meta: meta)
+        let record = DeployRunRecord(state: ctx.state, runId: runId, manifest: accepted.manifest, execId: execution.exec_id)
+        try record.write(engine: engine, status: "running")
+        let ending = try engine.run()
+        try record.write(engine: engine, status: DeployRunRecord.status(of: ending))
+        return output(engine: engine, ending: ending, runId: runId)
+    }
+
+    /// The pack of the app/env's last promoted deployment (found through the query index), if any.
+    static func stableRelease(_ ctx: StageContext, accepted: AcceptedInputs, execId: String) throws -> PackLayout? {
+        let (index, _) = try StateIndex.open(state: ctx.state)
+        guard let previous = try index.latestPromoted(appId: accepted.appId, environment: accepted.environment, excluding: execId),
+              let revision = previous.candidate_revision else { return nil }
+        return try PackLayout.from(manifest: BlobStore(state: ctx.state).readJSON(revision))
+    }
+
+    static func output(engine: ApplyEngine, ending: RunEnding, runId: String) -> StageOutput {
+        let exitCode = ending.exitCode
+        let diagnostics = ending.diagnosticCode.map { c -> [Diagnostic] in
+            let severity: Diagnostic.Severity = exitCode == .ok ? .info : .error
+            let message = engine.meta.pause_reason ?? "deployment \(engine.execution.exec_id) ended: \(engine.meta.outcome.rawValue)"
+            return [Diagnostic(code: c, severity: severity, message: message)]
+        } ?? []
+        let result: JSON = [
+            "deployment_id": .string(engine.execution.exec_id), "run_id": .string(runId),
+            "final_decision_id": engine.meta.latest_decision_id.map(JSON.string) ?? .null,
+            "outcome": .string(engine.meta.outcome.rawValue),
+            "latest_weight_pct": .number(Double(engine.meta.routing.candidate_weight_pct)),
+            "public_listener": engine.meta.public_listener.map(JSON.string) ?? .null,
+        ]
+        let document = (try? engine.execution.json()) ?? result
+        return StageOutput(result: result, document: document, exitCode: exitCode, diagnostics: diagnostics,
+                           artifacts: engine.artifacts, runId: runId)
+    }
+}
+
+/// One lp-apply per deployment at a time: an flock held for the whole run on
+/// `runtime/<exec>/.apply.lock`. A second run exits 17 at once.
+final class DeploymentLease {
+    private let fd: Int32
+
+    init(state: StateDirectory, execId: String) throws {
+        let directory = state.path("runtime/\(execId)")
+        try AtomicFile.makeDirectories(directory)
+        let fd = open(directory + "/.apply.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw AtomicFile.ioError("open", directory + "/.apply.lock") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw LPError(.stateLocked, code: "LP_DEPLOYMENT_BUSY", "deployment \(execId) is being run by another lp-apply")
+        }
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

@@ -1,0 +1,33 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPIncident
+
+/// The incident an SLO rollback captures (classification `slo_rollback`, source `slo`), written
+/// through the shared incident store: it links the deployment, its run, the rollback decision,
+/// the candidate's weight when analysis failed, and the failed analysis's report and snapshot.
+enum RollbackIncident {
+    static func capture(state: StateDirectory, execution: DeployExecution, meta: ExecutionMetaLocal, runId: String,
+                        packManifest: DigestRef, decisionId: String?, weightPct: Int, nowUnixMs: Int64) throws -> IncidentStore.Stored {
+        var incident = IncidentMeta(classification: "slo_rollback", source: "slo", deploymentId: execution.exec_id, runId: runId,
+                                    appId: meta.target.app_id, environment: meta.target.environment, capturedUnixMs: nowUnixMs)
+        incident.decision_id = decisionId
+        incident.candidate_weight_pct = weightPct
+        incident.slot = "candidate"
+        incident.pack_digest = packManifest
+        incident.signature_status = meta.signature_status ?? .notApplicable
+        var capture = IncidentStore.Capture(meta: incident)
+        capture.diagCodes = ["LP_SLO_DECISION_ROLLBACK"]
+        capture.windowStartUnixMs = meta.started_unix_ms
+        capture.reason = "SLO analysis decided to roll back deployment \(execution.exec_id)"
+        if let report = meta.analysis.last_slo_report {
+            capture.refs.append(TypedRef(kind: report.kind ?? "x07.wasm.slo.eval.report@0.1.0", digest: report.digest, label: "slo_eval"))
+        }
+        if let snapshot = meta.analysis.last_snapshot {
+            capture.refs.append(TypedRef(kind: snapshot.kind ?? "x07.metrics.snapshot@0.1.0", digest: snapshot.digest, label: "snapshot"))
+        }
+        return try IncidentStore(state: state).capture(capture)
+    }
+}

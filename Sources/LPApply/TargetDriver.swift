@@ -1,0 +1,66 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPIncident
+
+/// The step machine's view of a `DeployTarget`: each operation in its own write transaction, with the
+/// pack layout fixed for the run and the router state returned as a stored reference.
+struct TargetDriver {
+    struct RouterRef {
+        var digest: DigestRef
+        var store_uri: String
+    }
+
+    let state: StateDirectory
+    let target: DeployTarget
+    let layout: PackLayout
+    /// The release the deployment replaces (the app/env's last promoted pack), or the new pack
+    /// itself on a first deployment, so traffic outside the canary always reaches a working tree.
+    let stableLayout: PackLayout
+    let clock: LogicalClock
+
+    private var now: Int64 { clock.unixMs() }
+
+    /// Stages the stable release (started) and the candidate (not yet started).
+    func prepare(execId: String) throws {
+        try state.write { tx in
+            _ = try target.prepare(.stable, execId: execId, pack: stableLayout, nowUnixMs: now, in: tx)
+            _ = try target.startSlot(.stable, execId: execId, nowUnixMs: now, in: tx)
+            _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now, in: tx)
+        }
+    }
+
+    /// Starts the candidate; returns the revision it serves.
+    func startCandidate(execId: String) throws -> DigestRef {
+        try state.write { tx in _ = try target.startSlot(.candidate, execId: execId, nowUnixMs: now, in: tx) }
+        return layout.revision
+    }
+
+    func setWeight(_ pct: Int, execId: String, nowUnixMs: Int64) throws -> RouterRef {
+        try state.write { tx in try reference(try target.setWeight(pct, execId: execId, nowUnixMs: nowUnixMs, in: tx), execId: execId) }
+    }
+
+    /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence.
+    func probe(_ slot: Slot, execId: String) throws -> ArtifactRef {
+        let health = target.health(slot, execId: execId)
+        let document = try JSON(encoding: health).setting("schema_version", "x07lp.slot.health@0.1.0")
+        guard health.ok else {
+            throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "\(slot.rawValue) slot of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
+        }
+        return try state.write { tx in try tx.putBlob(document, logicalName: "runtime.probe") }
+    }
+
+    func promote(execId: String) throws {
+        try state.write { tx in _ = try target.promote(execId: execId, nowUnixMs: now, in: tx) }
+    }
+
+    func stopCandidate(execId: String) throws {
+        try state.write { tx in _ = try target.stopSlot(.candidate, execId: execId, nowUnixMs: now, in: tx) }
+    }
+
+    private func reference(_ router: RouterState, execId: String) throws -> RouterRef {
+        RouterRef(digest: DigestRef(of: try router.document()), store_uri: "file:" + StateDirectory.router(execId))
+    }
+}

@@ -1,0 +1,98 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import LPIncident
+import Foundation
+
+/// `lp-query deploy`: one deployment (by id, latest of an app/env, or the execution on stdin)
+/// in one of five views, answered from the index.
+enum DeployQueryCommand {
+    static let command = StageCommand(
+        words: ["deploy"],
+        spec: CommandSpec(
+            name: "lp-query deploy", reportCommand: "deploy query",
+            summary: "query one deployment: summary, timeline, decisions, artifacts or full",
+            usage: ["lp-query deploy --deployment-id ID [--view VIEW]",
+                    "lp-query deploy --app-id APP --env ENV --latest [--view VIEW]",
+                    "lp-apply ... | lp-query deploy --view summary"],
+            options: [
+                OptionSpec("--deployment-id", value: "ID", "the deployment"),
+                OptionSpec("--app-id", value: "APP", "with --env and --latest: the app's latest deployment"),
+                OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
+                OptionSpec("--latest", "pick the latest deployment of --app-id/--env"),
+                OptionSpec("--view", value: "VIEW", "summary (default), timeline, decisions, artifacts or full"),
+                IndexAccess.option,
+            ],
+            examples: ["x07lp deploy query --deployment-id lpexec_... --view timeline --json",
+                       "x07lp deploy status --app-id example.hello.web --env staging"],
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
+            notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on."]),
+        body: run)
+
+    static func run(_ ctx: StageContext) throws -> StageOutput {
+        guard let view = DeployViews.View(rawValue: ctx.arguments.value("--view") ?? "summary") else {
+            throw LPError(.usage, code: "LP_USAGE", "--view is one of \(DeployViews.View.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let piped = try PipedExecution.read(ctx)
+        let access = try IndexAccess(ctx)
+        let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
+        let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block)
+        var result = views.header
+        result["view"] = .string(view.rawValue)
+        let index = access.index
+        if view == .summary || view == .full { result.merge(views.summary) { _, new in new } }
+        if view == .timeline || view == .full { result["steps"] = DeployViews.steps(try index.steps(execId: row.exec_id)) }
+        if view == .decisions || view == .full {
+            result["decisions"] = DeployViews.decisions(DeployViews.ownDecisions(try index.decisions(execId: row.exec_id))) {
+                describe($0, ctx.state)
+            }
+        }
+        if view == .artifacts || view == .full {
+            result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id) + records(of: row, index: index))
+        }
+        if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
+        var output = StageOutput(result: .object(result), runId: row.run_id)
+        PipedExecution.passOn(piped, to: &output)
+        return output
+    }
+
+    /// The execution row and how it was found.
+    static func resolve(_ ctx: StageContext, index: StateIndex, piped: String?) throws -> (ExecutionRow, JSON) {
+        let args = ctx.arguments
+        if let app = args.value("--app-id") {
+            guard let env = args.value("--env"), args.has("--latest") || args.value("--deployment-id") == nil else {
+                throw LPError(.usage, code: "LP_USAGE", "--app-id needs --env (and --latest): lp-query deploy --app-id A --env E --latest")
+            }
+            guard let row = try index.latestExecution(appId: app, environment: env) else {
+                throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment of \(app) in \(env)")
+            }
+            return (row, ["by": "latest", "requested_target": ["app_id": .string(app), "environment": .string(env)]])
+        }
+        guard let id = args.value("--deployment-id") ?? piped else {
+            throw LPError(.usage, code: "LP_USAGE", "name the deployment: --deployment-id ID, or pipe its execution into stdin")
+        }
+        guard let row = try index.execution(id: id) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(ctx.state.root)")
+        }
+        return (row, ["by": "deployment_id", "requested_deployment_id": .string(id)])
+    }
+
+    /// The execution record itself and its latest decision, listed with the stored artifacts.
+    static func records(of row: ExecutionRow, index: StateIndex) throws -> [ArtifactRow] {
+        var rows = [ArtifactRow(role: "deploy_execution", ord: 0, kind: DeployExecution.schemaVersion, digest: row.record,
+                                media_type: "application/json", logical_name: "deploy.execution", store_uri: row.store_uri)]
+        if let id = row.latest_decision_id, let decision = try index.decision(id: id) {
+            rows.append(ArtifactRow(role: "decision_record", ord: 0, kind: DecisionRecord.schemaVersion, digest: decision.record,
+                                    media_type: "application/json", logical_name: "decision.record", store_uri: decision.store_uri))
+        }
+        return rows
+    }
+
+    /// Media type and logical name of a stored blob, from its meta record.
+    static func describe(_ digest: DigestRef, _ state: StateDirectory) -> (mediaType: String, logicalName: String?) {
+        let meta = try? state.readJSON(StateDirectory.blobMeta(digest.sha256))
+        return (meta?["media_type"]?.stringValue ?? "application/json", meta?["logical_name"]?.stringValue)
+    }
+}

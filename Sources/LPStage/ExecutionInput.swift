@@ -1,0 +1,52 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import Foundation
+
+/// How deploy stages get the execution they work on: `--deployment-id X`, or the execution
+/// document an upstream stage printed (stdin / `--in`), or its `--report` envelope. Either way the stored
+/// `deploy/<exec_id>.json` is the source of truth; the piped document only names it.
+/// A failed upstream document is refused with the upstream's exit code.
+public enum ExecutionInput {
+    public static func load(_ ctx: StageContext, catalog: ContractCatalog) throws -> DeployExecution {
+        let store = ExecutionStore(state: ctx.state)
+        if let id = ctx.arguments.value("--deployment-id") { return try store.load(id) }
+        let input = try ctx.readInput()
+        return try store.load(try deploymentId(namedBy: input.json, source: input.source, catalog: catalog))
+    }
+
+    /// The deployment a piped document names: an execution (checked against its contract) or an
+    /// upstream `--report` naming it in its result. With `acceptingEndedBadly`, the report of a run
+    /// that ended in a rollback or an exhausted retry budget (14, 15) is taken too: for the stage
+    /// whose job is that deployment's incident.
+    public static func deploymentId(namedBy document: JSON, source: String, catalog: ContractCatalog,
+                                    acceptingEndedBadly: Bool = false) throws -> String {
+        guard document["schema_version"] == "lp.cli.report@0.1.0" else {
+            try refuseFailedUpstream(document, source: source)
+            try catalog.validate(document, as: DeployExecution.schemaVersion, source: source)
+            return document["exec_id"]?.stringValue ?? ""
+        }
+        let endedBadly = DeployOutcome.allCases.compactMap(\.failureExitCode).map { JSON.number(Double($0.rawValue)) }
+        if !(acceptingEndedBadly && endedBadly.contains(document["exit_code"] ?? .null)) {
+            try refuseFailedUpstream(document, source: source)
+        }
+        guard let id = document["result"]?["exec_id"]?.stringValue ?? document["result"]?["deployment_id"]?.stringValue else {
+            throw LPError(.invalidInput, code: "LP_UPSTREAM_UNKNOWN", "\(source): the report names no deployment", stage: .parse)
+        }
+        return id
+    }
+
+    /// An upstream report with `ok: false`, or an execution that intake rejected, stops here.
+    public static func refuseFailedUpstream(_ document: JSON, source: String) throws {
+        if document["schema_version"] == "lp.cli.report@0.1.0", document["ok"] == false {
+            let code = document["exit_code"]?.intValue.flatMap { Int32(exactly: $0) }.flatMap(ExitCode.init(rawValue:)) ?? .invalidInput
+            throw LPError(code, code: "LP_UPSTREAM_FAILED", "\(source): the upstream stage failed (exit \(code.rawValue)); fix that first")
+        }
+        if document["schema_version"] == .string(DeployExecution.schemaVersion), document["status"] == "failed",
+           document["meta"]?["outcome"] == "rejected" {
+            throw LPError(.gateRejected, code: "LP_UPSTREAM_FAILED",
+                          "\(source): intake rejected deployment \(document["exec_id"]?.stringValue ?? "?"); nothing to plan or run")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A command a stage binary hosts: the words that select it (`["schema", "validate"]`), its
+/// spec, and its body.
+public struct StageCommand {
+    public var words: [String]
+    public var spec: CommandSpec
+    public var body: (StageContext) throws -> StageOutput
+
+    public init(words: [String], spec: CommandSpec, body: @escaping (StageContext) throws -> StageOutput) {
+        self.words = words
+        self.spec = spec
+        self.body = body
+    }
+}
+
+/// A stage binary: its name, what it is for, and the commands it hosts.
+public struct StageDefinition {
+    public var name: String
+    public var summary: String
+    public var commands: [StageCommand]
+
+    public init(name: String, summary: String, commands: [StageCommand]) {
+        self.name = name
+        self.summary = summary
+        self.commands = commands
+    }
+}
+
+/// The edge of every stage: picks the command, parses flags, runs the body, writes exactly one
+/// document to stdout, diagnostics to stderr, and exits with the table's code.
+public enum StageRunner {
+    public static func main(_ definition: StageDefinition, argv: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        let (stage, summary, commands) = (definition.name, definition.summary, definition.commands)
+        let environment = ProcessInfo.processInfo.environment
+        let (command, rest) = select(commands, argv)
+        guard let command else {
+            let wantsHelp = argv.isEmpty || argv.first == "--help" || argv.first == "help"
+            if argv.first == "--version" { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
+            let text = overview(stage: stage, summary: summary, commands: commands)
+            if wantsHelp { emitText(text); exit(0) }
+            FileHandle.standardError.write(Data(("x07lp: error[LP_USAGE]: unknown command \"\(argv.joined(separator: " "))\"\n\n" + text).utf8))
+            exit(ExitCode.usage.rawValue)
+        }
+        let spec = command.spec
+        if rest.contains("--help") { emitText(spec.helpText); exit(0) }
+        if rest.contains("--version") { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
+        let reportRequested = rest.contains("--report") || rest.contains("--json")
+        let pretty = rest.contains("--pretty")
+        var context: StageContext?
+        do {
+            let arguments = try ParsedArguments(rest, spec: spec)
+            let ctx = try StageContext(spec: spec, arguments: arguments, environment: environment)
+            context = ctx
+            let output = try command.body(ctx)
+            finish(output, spec: spec, context: ctx, report: reportRequested, pretty: pretty)
+        } catch let error as LPError {
+            let output = StageOutput(result: [:], exitCode: error.exitCode, diagnostics: error.diagnostics)
+            finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
+        } catch {
+            let diagnostic = Diagnostic(code: "LP_INTERNAL", message: "internal error: \(error)")
+            let output = StageOutput(result: [:], exitCode: .internalError, diagnostics: [diagnostic])
+            finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
+        }
+    }
+
+    /// The longest word path that matches the start of argv; a command with no words is the default.
+    static func select(_ commands: [StageCommand], _ argv: [String]) -> (StageCommand?, [String]) {
+        let sorted = commands.sorted { $0.words.count > $1.words.count }
+        for command in sorted where !command.words.isEmpty {
+            if argv.count >= command.words.count, Array(argv[0..<command.words.count]) == command.words {
+                return (command, Array(argv[command.words.count...]))
+            }
+        }
+        if let fallback = commands.first(where: { $0.words.isEmpty }),
+           argv.first.map({ $0.hasPrefix("-") }) ?? (isatty(STDIN_FILENO) == 0) {
+            return (fallback, argv)
+        }
+        return (nil, argv)
+    }
+
+    static func overview(stage: String, summary: String, commands: [StageCommand]) -> String {
+        var lines = ["\(stage) — \(summary)", "", "COMMANDS:"]
+        for command in commands {
+            let words = command.words.isEmpty ? "(default)" : command.words.joined(separator: " ")
+            lines.append("  " + words + String(repeating: " ", count: max(2, 24 - words.count)) + command.spec.summary)
+        }
+        let codes = Set(commands.flatMap(\.spec.exitCodes)).sorted { $0.rawValue < $1.rawValue }
+        lines += ["", "EXIT CODES:"] + codes.map { "  \($0.rawValue)\t\($0.meaning)" }
+        lines += ["", "Run `\(stage) <command> --help` for the flags, an example and the exit codes of each."]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func finish(_ output: StageOutput, spec: CommandSpec, context: StageContext?, report: Bool, pretty: Bool,
+                       failed: Bool = false) -> Never {
+        let quiet = context?.quiet ?? false
+        for diagnostic in output.diagnostics where !(quiet && diagnostic.severity != .error) {
+            FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))
+        }
+        let style: JSONEncoding = pretty ? .pretty : .canonical
+        // A failure inside a pipe still passes one document on — the failed report — so the next
+        // stage refuses it with this exit code, with or without `set -o pipefail`.
+        let failedIntoPipe = failed && isatty(STDOUT_FILENO) == 0
+        if report || failedIntoPipe {
+            let runId = output.runId ?? Identifier.make(.run, parts: [spec.reportCommand,
+                                                                      String(context?.clock.unixMs() ?? 0)])
+            let envelope = CLIReport(command: output.reportCommand ?? spec.reportCommand, exitCode: output.exitCode,
+                                     diagnostics: output.diagnostics, runId: runId, artifacts: output.artifacts,
+                                     result: output.result)
+            let json = (try? JSON(encoding: envelope)) ?? [:]
+            emitBytes(json.encoded(style) + [0x0A])
+        } else if let raw = output.rawBytes {
+            emitBytes(raw)
+        } else if !failed {
+            emitBytes((output.document ?? output.result).encoded(style) + [0x0A])
+        }
+        exit(output.exitCode.rawValue)
+    }
+
+    static func emitText(_ text: String) { emitBytes(Array(text.utf8)) }
+
+    static func emitBytes(_ bytes: [UInt8]) {
+        // A closed stdout (e.g. `| head`) must not kill us with SIGPIPE mid-report.
+        signal(SIGPIPE, SIG_IGN)
+        try? AtomicFile.writeAll(STDOUT_FILENO, bytes, path: "stdout")
+    }
+}

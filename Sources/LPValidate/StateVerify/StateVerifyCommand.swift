@@ -1,0 +1,95 @@
+import LPCore
+import LPState
+import LPModel
+import LPIndex
+import LPStage
+import Foundation
+
+/// `state verify`: checks every stored digest, record, signature and reference in a state
+/// directory without taking the writer lock, and says whether the state is intact.
+enum StateVerifyCommand {
+    static let resultSchema = "x07lp.state.verify.result@0.1.0"
+
+    static let command = StageCommand(
+        words: ["state", "verify"],
+        spec: CommandSpec(
+            name: "lp-validate state verify", reportCommand: "state verify",
+            summary: "check every blob, record, signature and reference in a state directory",
+            usage: ["lp-validate state verify [--state-dir DIR] [--trusted-key PEM...] [--clean-temp] [--json]"],
+            options: [
+                OptionSpec("--trusted-key", value: "PEM", repeatable: true,
+                           "also trust this Ed25519 public key for decision signatures (besides keys/*.pub.pem)"),
+                OptionSpec("--clean-temp", "delete temp files left by interrupted writes (takes the writer lock)"),
+            ],
+            examples: [
+                "x07lp state verify --state-dir .x07lp",
+                "x07lp state verify --json | jq '.result.problems'",
+                "x07lp state verify --clean-temp",
+            ],
+            exitCodes: [.ok, .usage, .stateCorrupt],
+            notes: [
+                "Checks: each blob's sha256 is its name (and its directory the name's first two digits), and its",
+                "meta record agrees; every record under runs/, decisions/, deploy/, plans/, control/, incidents/ and",
+                "regressions/ parses, satisfies its contract and is stored under its own id; each decision's",
+                "integrity.record_sha256 matches and its signatures verify against keys/*.pub.pem; executions name",
+                "existing runs, runs name existing decisions with their digests, and every digest or store_uri a",
+                "record cites is in the state. index.sqlite, .lock, runtime/ and router/ are not checked.",
+                "Reads only: the writer lock is not taken (except with --clean-temp), so it can run beside writers.",
+                "Prints an \(resultSchema) document. Exit 0 when the state is intact; exit 19 with one",
+                "LP_STATE_* diagnostic per problem otherwise. Temp files left by a killed writer are notes, not",
+                "problems: the state they sit in is still valid.",
+            ]),
+        body: run)
+
+    static func run(_ ctx: StageContext) throws -> StageOutput {
+        guard ctx.arguments.positionals.isEmpty else {
+            throw LPError(.usage, code: "LP_USAGE", "state verify takes no positional arguments; see `lp-validate state verify --help`")
+        }
+        let state = ctx.state
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: state.root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LPError(.usage, code: "LP_NOT_FOUND",
+                          "no state directory at \(state.root); pass --state-dir DIR or set X07LP_STATE_DIR")
+        }
+        let extraKeys = try ctx.arguments.all("--trusted-key").map(readTrustedKey)
+        let validator = try RecordValidator(catalog: ContractCatalog.locate(environment: ctx.environment))
+        let clean = ctx.arguments.has("--clean-temp")
+        func verify() -> StageOutput {
+            let (stateKeys, unreadableKeys) = DecisionSignatures.loadTrustedKeys(state: state)
+            var report = StateVerifier(state: state, validator: validator, trustedKeys: stateKeys + extraKeys).run()
+            report.problems += unreadableKeys.map {
+                StateFinding("LP_STATE_KEY_INVALID", $0, "not an Ed25519 public key in PEM; signatures by it cannot be checked")
+            }
+            report.notes += clean ? StateVerifier.removeTemporaries(report.temporaries, in: state) : report.temporaries.map {
+                StateFinding("LP_STATE_TEMP_LEFTOVER", $0,
+                             "temp file left by an interrupted write; the state is still valid (--clean-temp removes it)")
+            }
+            return output(report, state: state)
+        }
+        // Removing temp files needs the writer lock (a live writer's temp file is not a leftover).
+        return clean ? try state.write { _ in verify() } : verify()
+    }
+
+    static func output(_ report: StateVerifier.Report, state: StateDirectory) -> StageOutput {
+        let problems = StateFinding.sorted(report.problems)
+        let notes = StateFinding.sorted(report.notes)
+        let result: JSON = [
+            "schema_version": .string(resultSchema),
+            "ok": .bool(problems.isEmpty),
+            "state_dir": .string(state.root),
+            "checked": ["blobs": .number(Double(report.blobs)), "records": .number(Double(report.records)),
+                        "decisions": .number(Double(report.decisions)), "signatures": .number(Double(report.signatures))],
+            "problems": .array(problems.map(\.json)),
+            "notes": .array(notes.map(\.json)),
+        ]
+        return StageOutput(result: result, exitCode: problems.isEmpty ? .ok : .stateCorrupt,
+                           diagnostics: problems.map { $0.diagnostic(.error) } + notes.map { $0.diagnostic(.info) })
+    }
+
+    static func readTrustedKey(_ path: String) throws -> Ed25519.PublicKey {
+        let pem = try InputDocument.readFile(path, limit: 1 << 16)
+        do { return try Ed25519.publicKey(pem: pem) } catch {
+            throw LPError(.invalidInput, code: "LP_KEY_INVALID", "\(path): \(error); expected an Ed25519 public key in PEM")
+        }
+    }
+}
