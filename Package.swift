@@ -48,5 +48,5 @@ let package = Package(
                 dependencies: ["LPStage"] + stage.uses.map { .target(name: $0) } + stage.system.map { .target(name: $0) })
     }
     + stages.map { .executableTarget(name: $0.executable, dependencies: [.target(name: $0.library)]) },
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -100,12 +100,12 @@ struct ApplyEngine {
             meta.runtime.stable = .init(revision_digest: target.stableLayout.revision, status: .healthy,
                                         started_unix_ms: clock.unixMs(step: tick),
                                         health: health(stableProbe), workdir: StateDirectory.runtimeSlot(execution.exec_id, "stable"))
-            let plan = execution.plan.map { [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: $0.digest, label: "deploy_plan")] } ?? []
+            let plan = execution.plan.map { [TypedRef(kind: SchemaVersion.deployPlan, digest: $0.digest, label: "deploy_plan")] } ?? []
             if let digest = execution.plan?.digest {
                 list(ArtifactRef.blob(digest, logicalName: "deploy.plan"),
-                     role: "deploy_plan", kind: "x07.deploy.plan@0.2.0")
+                     role: "deploy_plan", kind: SchemaVersion.deployPlan)
             }
-            try record(index, kind: "deploy.prepare.plan", outcome: .allow, code: "LP_PLAN_READY",
+            try record(index, kind: "deploy.prepare.plan", outcome: .allow, code: ReasonCode.planReady,
                        message: "plan pinned; candidate slot materialized from the pack", evidence: plan)
         case .startCandidate:
             let revision = try target.startCandidate(execId: execution.exec_id)
@@ -113,11 +113,11 @@ struct ApplyEngine {
             meta.runtime.candidate = .init(revision_digest: revision, status: .healthy, started_unix_ms: clock.unixMs(step: tick),
                                            health: health(probe), workdir: StateDirectory.runtimeSlot(execution.exec_id, "candidate"))
             try setWeight(0, at: index)
-            try record(index, kind: "deploy.runtime.start_candidate", outcome: .allow, code: "LP_RUNTIME_HEALTHCHECK_OK",
+            try record(index, kind: "deploy.runtime.start_candidate", outcome: .allow, code: ReasonCode.runtimeHealthcheckOK,
                        message: "candidate started and healthy at weight 0",
-                       evidence: [TypedRef(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe")])
+                       evidence: [TypedRef(kind: SchemaVersion.slotHealth, digest: probe.digest, label: "runtime_probe")])
             artifacts.append(probe)
-            list(probe, role: "runtime_probe", kind: "x07lp.slot.health@0.1.0")
+            list(probe, role: "runtime_probe", kind: SchemaVersion.slotHealth)
         case .setWeight(let pct):
             try setWeight(pct, at: index)
             linkAuthorizingDecision(index)
@@ -135,7 +135,7 @@ struct ApplyEngine {
         case .awaitPromote:
             meta.control_state = .paused
             meta.pause_reason = "awaiting deploy promote"
-            try record(index, kind: "deploy.await_promote", outcome: .allow, code: "LP_DEPLOY_AWAITING_PROMOTE",
+            try record(index, kind: "deploy.await_promote", outcome: .allow, code: ReasonCode.deployAwaitingPromote,
                    message: "blue-green without auto_promote: waiting for `deploy promote`")
             execution.steps[index].status = .ok
             execution.steps[index].ended_unix_ms = now()
@@ -145,7 +145,7 @@ struct ApplyEngine {
             try setWeight(100, at: index)
             try target.promote(execId: execution.exec_id)
             execution.endPromoted(meta: &meta, at: clock.unixMs(step: tick))
-            try record(index, kind: "deploy.promote", outcome: .allow, code: "LP_DEPLOY_PROMOTED",
+            try record(index, kind: "deploy.promote", outcome: .allow, code: ReasonCode.deployPromoted,
                    message: "candidate promoted to stable at weight 100")
         }
         return nil
@@ -155,7 +155,7 @@ struct ApplyEngine {
         let router = try target.setWeight(pct, execId: execution.exec_id, nowUnixMs: clock.unixMs(step: tick))
         meta.routing.candidate_weight_pct = pct
         meta.routing.last_updated_step_idx = index
-        meta.routing.router_state = .init(kind: "x07lp.router.state@0.1.0", digest: router.digest, label: "router",
+        meta.routing.router_state = .init(kind: SchemaVersion.routerState, digest: router.digest, label: "router",
                                           store_uri: router.store_uri)
         execution.steps[index].latest_weight_pct = pct
     }
@@ -189,7 +189,7 @@ struct ApplyEngine {
             let attempt = (meta.retry_budget.consumed[key] ?? 0) + 1
             if attempt > meta.retry_budget.max_attempts_per_step {
                 fail(step: index, outcome: .failed)
-                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: "LP_RETRY_BUDGET_EXHAUSTED",
+                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: ReasonCode.retryBudgetExhausted,
                        message: "analysis stayed inconclusive for \(attempt - 1) attempts")
                 try persist()
                 return .retryExhausted
@@ -198,7 +198,7 @@ struct ApplyEngine {
                 meta.control_state = .paused
                 meta.pause_reason = "metrics snapshot missing for step \(index)"
                 execution.steps[index].status = .running
-                try record(index, kind: "deploy.analysis.slo", outcome: .error, code: "LP_METRICS_SNAPSHOT_MISSING",
+                try record(index, kind: "deploy.analysis.slo", outcome: .error, code: ReasonCode.metricsSnapshotMissing,
                        message: "no metrics snapshot left for attempt \(attempt) of step \(index)")
                 try persist()
                 return .metricsMissing
@@ -211,32 +211,32 @@ struct ApplyEngine {
                  try tx.putBlob(result.report, logicalName: "x07.wasm.slo.eval.report"))
             }
             artifacts += [snapshotRef, reportRef]
-            list(snapshotRef, role: "metrics_snapshot", kind: "x07.metrics.snapshot@0.1.0")
-            list(reportRef, role: "slo_eval_report", kind: "x07.wasm.slo.eval.report@0.1.0")
+            list(snapshotRef, role: "metrics_snapshot", kind: SchemaVersion.metricsSnapshot)
+            list(reportRef, role: "slo_eval_report", kind: SchemaVersion.wasmSLOEvalReport)
             meta.retry_budget.consumed[key] = attempt
             meta.analysis = .init(last_slo_decision: result.decision,
-                                  last_snapshot: .init(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest,
+                                  last_snapshot: .init(kind: SchemaVersion.metricsSnapshot, digest: snapshotRef.digest,
                                                        label: snapshot.path, store_uri: snapshotRef.store_uri),
-                                  last_slo_report: .init(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest,
+                                  last_slo_report: .init(kind: SchemaVersion.wasmSLOEvalReport, digest: reportRef.digest,
                                                          label: "slo_eval", store_uri: reportRef.store_uri),
                                   last_analysis_step_idx: index)
             execution.steps[index].attempt = attempt
             execution.steps[index].analysis_decision = result.decision
-            let evidence = [TypedRef(kind: "x07.metrics.snapshot@0.1.0", digest: snapshotRef.digest, label: "metrics_snapshot"),
-                            TypedRef(kind: "x07.wasm.slo.eval.report@0.1.0", digest: reportRef.digest, label: "slo_eval_report")]
+            let evidence = [TypedRef(kind: SchemaVersion.metricsSnapshot, digest: snapshotRef.digest, label: "metrics_snapshot"),
+                            TypedRef(kind: SchemaVersion.wasmSLOEvalReport, digest: reportRef.digest, label: "slo_eval_report")]
             execution.steps[index].evidence = (execution.steps[index].evidence ?? []) + evidence
             switch result.decision {
             case .promote where require == .promote, .rollback where require == .rollback:
-                try record(index, kind: "deploy.analysis.slo", outcome: .allow, code: "LP_SLO_\(result.decision.rawValue.uppercased())",
+                try record(index, kind: "deploy.analysis.slo", outcome: .allow, code: ReasonCode.sloDecided(result.decision),
                        message: "attempt \(attempt): \(result.decision.rawValue)", evidence: evidence, attempt: attempt)
                 return nil
             case .inconclusive, .none:
-                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: "LP_SLO_INCONCLUSIVE",
+                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: ReasonCode.sloInconclusive,
                        message: "attempt \(attempt): missing metrics \(result.missing.joined(separator: ", "))",
                        evidence: evidence, attempt: attempt)
                 try persist()
             case .promote, .rollback:
-                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: "LP_SLO_ROLLBACK",
+                try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: ReasonCode.sloRollback,
                        message: "attempt \(attempt): \(result.violations) SLO violation(s); required \(require.rawValue)",
                        evidence: evidence, attempt: attempt)
                 try rollBack(at: index)
@@ -248,7 +248,7 @@ struct ApplyEngine {
     /// A slot's health as the meta records it, from a stored probe.
     private func health(_ probe: ArtifactRef) -> ExecutionMetaLocal.Health {
         .init(ok: true, last_probe_unix_ms: clock.unixMs(step: tick),
-              last_report: .init(kind: "x07lp.slot.health@0.1.0", digest: probe.digest, label: "runtime_probe", store_uri: probe.store_uri))
+              last_report: .init(kind: SchemaVersion.slotHealth, digest: probe.digest, label: "runtime_probe", store_uri: probe.store_uri))
     }
 
     /// Routing and pause steps carry out the last gate's decision rather than deciding anything

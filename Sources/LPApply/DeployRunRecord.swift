@@ -36,7 +36,7 @@ struct DeployRunRecord {
         let run = PipelineRun(
             run_id: runId, created_unix_ms: engine.execution.steps.first?.started_unix_ms ?? engine.clock.unixMs(),
             inputs: .init(change_request: nil,
-                          artifact: .init(kind: "x07.app.pack@0.1.0", manifest: .init(kind: "x07.app.pack@0.1.0", digest: manifest),
+                          artifact: .init(kind: SchemaVersion.appPack, manifest: .init(kind: SchemaVersion.appPack, digest: manifest),
                                           profile_id: nil),
                           vcs: nil),
             steps: steps.isEmpty ? [placeholder] : steps,

@@ -33,6 +33,6 @@ struct MetricsFeed {
             return nil
         }
         consumed += 1
-        return try ContractDocument(path: path, contract: "x07.metrics.snapshot@0.1.0", catalog: catalog)
+        return try ContractDocument(path: path, contract: SchemaVersion.metricsSnapshot, catalog: catalog)
     }
 }

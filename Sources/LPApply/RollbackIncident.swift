@@ -23,10 +23,10 @@ enum RollbackIncident {
         capture.windowStartUnixMs = meta.started_unix_ms
         capture.reason = "SLO analysis decided to roll back deployment \(execution.exec_id)"
         if let report = meta.analysis.last_slo_report {
-            capture.refs.append(TypedRef(kind: report.kind ?? "x07.wasm.slo.eval.report@0.1.0", digest: report.digest, label: "slo_eval"))
+            capture.refs.append(TypedRef(kind: report.kind ?? SchemaVersion.wasmSLOEvalReport, digest: report.digest, label: "slo_eval"))
         }
         if let snapshot = meta.analysis.last_snapshot {
-            capture.refs.append(TypedRef(kind: snapshot.kind ?? "x07.metrics.snapshot@0.1.0", digest: snapshot.digest, label: "snapshot"))
+            capture.refs.append(TypedRef(kind: snapshot.kind ?? SchemaVersion.metricsSnapshot, digest: snapshot.digest, label: "snapshot"))
         }
         return try IncidentStore(state: state).capture(capture)
     }

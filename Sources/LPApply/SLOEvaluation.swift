@@ -51,7 +51,7 @@ enum SLOEvaluation {
         }
         // The reference report shape (x07.wasm.slo.eval.report@0.1.0); tool.version names x07lp.
         let report: JSON = [
-            "schema_version": "x07.wasm.slo.eval.report@0.1.0", "command": "x07-wasm.slo.eval",
+            "schema_version": .string(SchemaVersion.wasmSLOEvalReport), "command": "x07-wasm.slo.eval",
             "ok": true, "exit_code": 0, "diagnostics": [],
             "meta": [
                 "tool": ["name": "x07-wasm", "version": .string("x07lp-\(LPVersion.current)")],

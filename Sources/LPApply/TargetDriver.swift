@@ -45,7 +45,7 @@ struct TargetDriver {
     /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence.
     func probe(_ slot: Slot, execId: String) throws -> ArtifactRef {
         let health = target.health(slot, execId: execId)
-        let document = try JSON(encoding: health).setting("schema_version", "x07lp.slot.health@0.1.0")
+        let document = try JSON(encoding: health).setting("schema_version", .string(SchemaVersion.slotHealth))
         guard health.ok else {
             throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "\(slot.rawValue) slot of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
         }

@@ -36,7 +36,7 @@ struct CaptureSources {
             let input = try ctx.readInput()
             let json = input.json
             switch json["schema_version"]?.stringValue {
-            case DeployExecution.schemaVersion?, "lp.cli.report@0.1.0"?:
+            case DeployExecution.schemaVersion?, SchemaVersion.cliReport?:
                 let id = try ExecutionInput.deploymentId(namedBy: json, source: input.source, catalog: catalog,
                                                          acceptingEndedBadly: true)
                 let execution = try ExecutionStore(state: ctx.state).load(id)
@@ -73,7 +73,7 @@ struct CaptureSources {
             sources.removals += removed
         }
         if let (json, source) = rawTrace {
-            try catalog.validate(json, as: "x07.app.trace@0.1.0", source: source)
+            try catalog.validate(json, as: SchemaVersion.appTrace, source: source)
             let (clean, removed) = HeaderRedaction.trace(json)
             sources.trace = clean
             sources.removals += removed

@@ -110,7 +110,7 @@ extension IndexWriter {
                 logicalName: IndexField.string(artifact["logical_name"]), storeURI: IndexField.string(artifact["store_uri"]))
         }
         if let plan {
-            add(role: "deploy_plan", ord: nil, kind: "x07.deploy.plan@0.2.0", digest: plan, mediaType: nil, logicalName: nil, storeURI: nil)
+            add(role: "deploy_plan", ord: nil, kind: SchemaVersion.deployPlan, digest: plan, mediaType: nil, logicalName: nil, storeURI: nil)
         }
         for step in IndexField.array(doc["steps"]) {
             for ref in IndexField.array(step["evidence"]) { addRef(ref) }

@@ -10,13 +10,13 @@ struct IndexWriter {
     /// During a full rebuild the target heads are computed once at the end instead of per record.
     var deferHeads = false
 
-    static let executionSchema = "lp.deploy.execution@0.1.0"
-    static let decisionSchema = "lp.decision.record@0.1.0"
-    static let runSchema = "lp.pipeline.run@0.1.0"
-    static let incidentBundleSchema = "lp.incident.bundle@0.2.0"
-    static let incidentMetaSchema = "lp.incident.bundle.meta.local@0.2.0"
-    static let controlActionSchema = "lp.control.action.result@0.1.0"
-    static let killSwitchSchema = "x07lp.kill.switch@0.1.0"
+    static let executionSchema = SchemaVersion.deployExecution
+    static let decisionSchema = SchemaVersion.decisionRecord
+    static let runSchema = SchemaVersion.pipelineRun
+    static let incidentBundleSchema = SchemaVersion.incidentBundle
+    static let incidentMetaSchema = SchemaVersion.incidentBundleMetaLocal
+    static let controlActionSchema = SchemaVersion.controlActionResult
+    static let killSwitchSchema = SchemaVersion.killSwitch
 
     /// Indexes one record file. `document` is nil when the file is not JSON (it is still listed
     /// in `indexed_records`, with no schema).

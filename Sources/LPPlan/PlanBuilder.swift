@@ -31,7 +31,7 @@ struct PlanBuilder {
             "blue_green": strategyType == "blue_green" ? deploy["blue_green"] ?? .null : .null,
         ]
         return [
-            "schema_version": "x07.deploy.plan@0.2.0", "id": .string(id), "v": 1,
+            "schema_version": .string(SchemaVersion.deployPlan), "id": .string(id), "v": 1,
             "pack_manifest": pin(FileDigest(path: "app.pack.json", digest: manifest)),
             "ops_profile": pin(ops), "slo_profile": slo.map(pin) ?? .null,
             "policy_cards": .array(policies.map(pin)), "strategy": strategy, "outputs": [],

@@ -46,18 +46,18 @@ enum PlanCommand {
         let planFile = try ctx.arguments.value("--plan").map { path -> ContractDocument in
             let bytes = try InputDocument.readFile(path, limit: ContractDocument.maxBytes)
             try PlanSteps.checkKnown(try InputDocument(bytes: bytes, source: path).json, source: path)
-            return try ContractDocument(path: path, contract: "x07.deploy.plan@0.2.0", catalog: catalog)
+            return try ContractDocument(path: path, contract: SchemaVersion.deployPlan, catalog: catalog)
         }
-        let opsFile = try ctx.arguments.value("--ops").map { try ContractDocument(path: $0, contract: "x07.app.ops.profile@0.1.0", catalog: catalog) }
+        let opsFile = try ctx.arguments.value("--ops").map { try ContractDocument(path: $0, contract: SchemaVersion.appOpsProfile, catalog: catalog) }
         if let opsFile, let acceptedOps = accepted.ops, opsFile.rawDigest != acceptedOps {
             throw LPError(.gateRejected, code: "LP_PLAN_OPS_MISMATCH",
                           "\(opsFile.path) is not the ops profile intake accepted (sha256 \(acceptedOps.sha256)); accept the change again with it")
         }
-        var sloFile = try ctx.arguments.value("--slo").map { try ContractDocument(path: $0, contract: "x07.slo.profile@0.1.0", catalog: catalog) }
+        var sloFile = try ctx.arguments.value("--slo").map { try ContractDocument(path: $0, contract: SchemaVersion.sloProfile, catalog: catalog) }
         if sloFile == nil, let planFile, let relative = planFile.json["slo_profile"]?["path"]?.stringValue {
             let path = relative.hasPrefix("/") ? relative : (planFile.path as NSString).deletingLastPathComponent + "/" + relative
             if FileManager.default.fileExists(atPath: path) {
-                sloFile = try ContractDocument(path: path, contract: "x07.slo.profile@0.1.0", catalog: catalog)
+                sloFile = try ContractDocument(path: path, contract: SchemaVersion.sloProfile, catalog: catalog)
             }
         }
 
@@ -85,20 +85,20 @@ enum PlanCommand {
                 }
                 plan = try builder.generate(id: planId, opsProfile: BlobStore(state: ctx.state).readJSON(opsDigest))
             }
-            try catalog.validate(plan, as: "x07.deploy.plan@0.2.0", source: "plan")
+            try catalog.validate(plan, as: SchemaVersion.deployPlan, source: "plan")
             let planRef = try tx.putBlob(plan, logicalName: "deploy.plan")
             artifacts.append(try tx.writeRecord(plan, at: StateDirectory.plan(planId), logicalName: "deploy.plan"))
 
-            let evidence = [TypedRef(kind: "x07.deploy.plan@0.2.0", digest: planRef.digest, label: planId)]
-                + [slo.map { TypedRef(kind: "x07.slo.profile@0.1.0", digest: $0.digest, label: "slo_profile") }].compactMap { $0 }
+            let evidence = [TypedRef(kind: SchemaVersion.deployPlan, digest: planRef.digest, label: planId)]
+                + [slo.map { TypedRef(kind: SchemaVersion.sloProfile, digest: $0.digest, label: "slo_profile") }].compactMap { $0 }
             let decisionId = Identifier.make(.decision, parts: [execution.exec_id, "plan", planRef.sha256])
             let decision = try DecisionRecord(
                 decision_id: decisionId, run_id: execution.run_id, created_unix_ms: ctx.clock.unixMs(step: 0),
                 kind: planFile == nil ? "plan.generate" : "plan.adopt", outcome: .allow,
-                reasons: [DecisionRecord.Reason(code: planFile == nil ? "LP_PLAN_GENERATED" : "LP_PLAN_ADOPTED",
+                reasons: [DecisionRecord.Reason(code: planFile == nil ? ReasonCode.planGenerated : ReasonCode.planAdopted,
                                                 message: "plan \(planId) (\(plan["strategy"]?["type"]?.stringValue ?? "?"))")]
                     + warnings.map { DecisionRecord.Reason(code: $0.code, message: String($0.message.prefix(1024))) },
-                evidence: evidence, subject: TypedRef(kind: "x07.app.pack@0.1.0", digest: accepted.manifest, label: "pack_manifest"),
+                evidence: evidence, subject: TypedRef(kind: SchemaVersion.appPack, digest: accepted.manifest, label: "pack_manifest"),
                 meta: ["exec_id": .string(execution.exec_id), "plan_id": .string(planId)])
             artifacts.append(try tx.writeRecord(try JSON(encoding: decision), at: StateDirectory.decisionRecord(decisionId),
                                                        logicalName: "lp.decision.record"))

@@ -27,7 +27,7 @@ enum AppsCommand {
                         "latest_incident_id": text(app.latest_incident_id), "latest_decision_id": text(app.latest_decision_id),
                         "kill_state": .string(app.kill_state), "updated_unix_ms": .number(Double(app.updated_unix_ms))]
             }
-            return StageOutput(result: ["schema_version": "lp.app.list.result@0.1.0", "view": "list", "index": access.block,
+            return StageOutput(result: ["schema_version": .string(SchemaVersion.appListResult), "view": "list", "index": access.block,
                                         "generated_unix_ms": .number(Double(ctx.clock.unixMs())), "items": .array(items)])
         })
 }

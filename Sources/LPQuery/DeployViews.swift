@@ -18,7 +18,7 @@ struct DeployViews {
     private func number(_ value: Int64?) -> JSON { value.map { .number(Double($0)) } ?? .null }
 
     var header: [String: JSON] {
-        ["schema_version": "lp.deploy.query.result@0.1.0", "deployment_id": .string(row.exec_id), "run_id": text(row.run_id),
+        ["schema_version": .string(SchemaVersion.deployQueryResult), "deployment_id": .string(row.exec_id), "run_id": text(row.run_id),
          "target": ["app_id": text(row.app_id), "environment": text(row.environment)],
          "resolution": resolution, "index": indexBlock]
     }

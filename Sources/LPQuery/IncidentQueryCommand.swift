@@ -8,7 +8,7 @@ import LPIncident
 /// `lp-query incidents` (a list, newest first) and `lp-query incident` (one incident in full),
 /// both `lp.incident.query.result@0.2.0`, answered from the index.
 enum IncidentQueryCommand {
-    static let schemaVersion = "lp.incident.query.result@0.2.0"
+    static let schemaVersion = SchemaVersion.incidentQueryResult
 
     static let list = StageCommand(
         words: ["incidents"],

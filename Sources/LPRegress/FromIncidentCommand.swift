@@ -12,7 +12,7 @@ import Foundation
 /// digest, and moves the incident's regression status to `generated`.
 enum FromIncidentCommand {
     static let invariant = "http.status_lt_500"
-    static let reportSchema = "x07lp.regression.report@0.1.0"
+    static let reportSchema = SchemaVersion.regressionReport
 
     static let command = StageCommand(
         words: ["from-incident"],
@@ -67,16 +67,16 @@ enum FromIncidentCommand {
             try JSON(encoding: item.1.stored(role: item.0.role, ord: ord, kind: item.0.kind))
         }
         let result: [String: JSON] = [
-            "schema_version": "lp.regression.run.result@0.2.0", "incident_id": .string(input.id),
+            "schema_version": .string(SchemaVersion.regressionRunResult), "incident_id": .string(input.id),
             "regression_id": .string(fixtures.regressionId), "ok": true,
             "tool": ["name": "x07 wasm", "command": "app regress from-incident"], "dry_run": .bool(dryRun),
             "created_unix_ms": .number(Double(fixtures.createdUnixMs)), "out_dir": .string(outDir),
             "replay_target_kind": .null, "replay_mode": "app_trace",
             "replay_synthesis_status": .string(dryRun ? "planned" : "generated"),
-            "target_artifact": ArtifactRef.blob(fixtures.packDigest, logicalName: "pack.manifest").located(kind: "x07.app.pack@0.1.0"),
-            "request": requestRef.located(kind: "lp.regression.request@0.2.0"),
+            "target_artifact": ArtifactRef.blob(fixtures.packDigest, logicalName: "pack.manifest").located(kind: SchemaVersion.appPack),
+            "request": requestRef.located(kind: SchemaVersion.regressionRequest),
             "report": reportRef.located(kind: reportSchema),
-            "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == "x07.app.trace@0.1.0" }),
+            "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == .string(SchemaVersion.appTrace) }),
             "generated_report_artifact_refs": [reportRef.located(kind: reportSchema).setting("role", "regression_report")],
             "generated": .array(generated),
             "incident_status_after": .string(dryRun ? loaded.meta.regression_status : "generated"),
@@ -95,8 +95,8 @@ enum FromIncidentCommand {
             let resultRef = try tx.writeRecord(.object(result), at: StateDirectory.regression(fixtures.regressionId) + "/result.json",
                                                logicalName: "lp.regression.run.result")
             written.append(resultRef)
-            let evidence = [TypedRef(kind: "lp.regression.request@0.2.0", digest: requestRef.digest, label: "regression_request"),
-                            TypedRef(kind: "lp.regression.run.result@0.2.0", digest: resultRef.digest, label: "regression_result")]
+            let evidence = [TypedRef(kind: SchemaVersion.regressionRequest, digest: requestRef.digest, label: "regression_request"),
+                            TypedRef(kind: SchemaVersion.regressionRunResult, digest: resultRef.digest, label: "regression_result")]
             written += try store.transition(.regression, id: input.id, regression: fixtures.regressionId, evidence: evidence,
                                             message: "regression \(name) generated into \(directory)",
                                             nowUnixMs: fixtures.createdUnixMs, in: tx) { meta in

@@ -44,10 +44,10 @@ struct RegressionFixtures {
         let regressionId = Identifier.make(.regression, parts: [incidentId, loaded.bundleRef.digest.sha256, name])
         let (replay, replaced) = ReplayTrace.make(from: trace, createdUnixMs: nowUnixMs)
         let regressionRequest: JSON = [
-            "schema_version": "lp.regression.request@0.2.0", "regression_id": .string(regressionId),
+            "schema_version": .string(SchemaVersion.regressionRequest), "regression_id": .string(regressionId),
             "created_unix_ms": .number(Double(nowUnixMs)),
             "incident": ["kind": .string(IncidentBundle.schemaVersion), "digest": loaded.bundleRef.digest.json],
-            "target_artifact": ["kind": "x07.app.pack@0.1.0", "digest": packDigest.json],
+            "target_artifact": ["kind": .string(SchemaVersion.appPack), "digest": packDigest.json],
             "replay_target_kind": .null, "invariants": [.string(invariant)],
             "notes": .string("\(meta.classification) incident \(incidentId): replay \(name)/replay.trace.json; "
                              + "run `sh \(name)/http.test.sh BASE_URL` against a deployment"),
@@ -56,9 +56,9 @@ struct RegressionFixtures {
                      "request_id": meta.request_id.map(JSON.string) ?? .null],
         ]
         var files = [
-            File(name: "regression.request.json", role: "regression_request", kind: "lp.regression.request@0.2.0",
+            File(name: "regression.request.json", role: "regression_request", kind: SchemaVersion.regressionRequest,
                  mediaType: "application/json", bytes: regressionRequest.canonicalBytes + [0x0A]),
-            File(name: "replay.trace.json", role: "replay_trace", kind: "x07.app.trace@0.1.0", mediaType: "application/json",
+            File(name: "replay.trace.json", role: "replay_trace", kind: SchemaVersion.appTrace, mediaType: "application/json",
                  bytes: replay.canonicalBytes + [0x0A]),
         ]
         if let request {

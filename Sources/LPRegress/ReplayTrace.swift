@@ -30,7 +30,7 @@ enum ReplayTrace {
         var meta: [String: JSON] = ["tool": ["name": .string(toolName), "version": .string(LPVersion.current)],
                                     "created_utc": .string(utc(createdUnixMs))]
         if let app = trace["meta"]?["app"] { meta["app"] = app }
-        return (["schema_version": "x07.app.trace@0.1.0", "meta": .object(meta), "steps": .array(steps)], replaced)
+        return (["schema_version": .string(SchemaVersion.appTrace), "meta": .object(meta), "steps": .array(steps)], replaced)
     }
 
     /// `2026-01-01T00:00:00Z` for a Unix time in milliseconds.

@@ -22,7 +22,7 @@ public enum ExecutionInput {
     /// whose job is that deployment's incident.
     public static func deploymentId(namedBy document: JSON, source: String, catalog: ContractCatalog,
                                     acceptingEndedBadly: Bool = false) throws -> String {
-        guard document["schema_version"] == "lp.cli.report@0.1.0" else {
+        guard document["schema_version"] == .string(SchemaVersion.cliReport) else {
             try refuseFailedUpstream(document, source: source)
             try catalog.validate(document, as: DeployExecution.schemaVersion, source: source)
             return document["exec_id"]?.stringValue ?? ""
@@ -39,7 +39,7 @@ public enum ExecutionInput {
 
     /// An upstream report with `ok: false`, or an execution that intake rejected, stops here.
     public static func refuseFailedUpstream(_ document: JSON, source: String) throws {
-        if document["schema_version"] == "lp.cli.report@0.1.0", document["ok"] == false {
+        if document["schema_version"] == .string(SchemaVersion.cliReport), document["ok"] == false {
             let code = document["exit_code"]?.intValue.flatMap { Int32(exactly: $0) }.flatMap(ExitCode.init(rawValue:)) ?? .invalidInput
             throw LPError(code, code: "LP_UPSTREAM_FAILED", "\(source): the upstream stage failed (exit \(code.rawValue)); fix that first")
         }

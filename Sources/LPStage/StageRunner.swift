@@ -9,12 +9,12 @@ import Glibc
 
 /// A command a stage binary hosts: the words that select it (`["schema", "validate"]`), its
 /// spec, and its body.
-public struct StageCommand {
+public struct StageCommand: Sendable {
     public var words: [String]
     public var spec: CommandSpec
-    public var body: (StageContext) throws -> StageOutput
+    public var body: @Sendable (StageContext) throws -> StageOutput
 
-    public init(words: [String], spec: CommandSpec, body: @escaping (StageContext) throws -> StageOutput) {
+    public init(words: [String], spec: CommandSpec, body: @escaping @Sendable (StageContext) throws -> StageOutput) {
         self.words = words
         self.spec = spec
         self.body = body
@@ -22,7 +22,7 @@ public struct StageCommand {
 }
 
 /// A stage binary: its name, what it is for, and the commands it hosts.
-public struct StageDefinition {
+public struct StageDefinition: Sendable {
     public var name: String
     public var summary: String
     public var commands: [StageCommand]

@@ -22,7 +22,7 @@ enum SchemaCommands {
                  "path": .string(entry.path), "role": entry.role.map(JSON.string) ?? .null]
             }
             return StageOutput(result: [
-                "schema_version": "x07lp.schema.list.result@0.1.0",
+                "schema_version": .string(SchemaVersion.schemaListResult),
                 "contracts_dir": .string(catalog.directory), "schemas": .array(rows),
             ])
         })
@@ -78,7 +78,7 @@ enum SchemaCommands {
                  "keyword": .string(v.keyword), "message": .string(v.message)]
             }
             return StageOutput(
-                result: ["schema_version": "x07lp.schema.validate.result@0.1.0", "schema": .string(schemaID),
+                result: ["schema_version": .string(SchemaVersion.schemaValidateResult), "schema": .string(schemaID),
                          "valid": .bool(violations.isEmpty), "violations": .array(rows),
                          "document_digest": DigestRef(of: input.bytes).json],
                 exitCode: violations.isEmpty ? .ok : .invalidInput,

@@ -4,6 +4,7 @@
 @testable import LPIndex
 @testable import LPStage
 import Foundation
+import Synchronization
 import XCTest
 
 final class SchemaValidatorTests: XCTestCase {
@@ -224,15 +225,13 @@ final class SchemaValidatorTests: XCTestCase {
     func testConcurrentValidationSharesOneRegistry() throws {
         let registry = SchemaRegistry()
         try registry.add(parse(#"{"$id": "https://example.test/n.json", "type": "array", "items": {"pattern": "^[0-9]+$"}}"#))
-        // Each thread writes only its own slot.
-        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 8)
-        counts.initialize(repeating: -1)
-        defer { counts.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: counts.count) { i in
+        let counts = Mutex([Int](repeating: -1, count: 8))
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
             let instance = JSON.array((0..<1000).map { .string($0 == i ? "x" : String($0)) })
-            counts[i] = (try? SchemaValidator(registry: registry).validate(instance, schemaID: "https://example.test/n.json").count) ?? -2
+            let count = (try? SchemaValidator(registry: registry).validate(instance, schemaID: "https://example.test/n.json").count) ?? -2
+            counts.withLock { $0[i] = count }
         }
-        XCTAssertEqual(Array(counts), Array(repeating: 1, count: counts.count))
+        XCTAssertEqual(counts.withLock { $0 }, Array(repeating: 1, count: 8))
     }
 
     // MARK: - URI resolution (RFC 3986 §5.4 examples)

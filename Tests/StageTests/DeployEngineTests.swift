@@ -122,16 +122,15 @@ final class DeployEngineTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(planned.status, 0, planned.stderr)
         let args = ["--deployment-id", fixture.id, "--pause-scale", "1", "--state-dir", fixture.state, "--now-unix-ms", time]
         let group = DispatchGroup()
-        var statuses: [Int32] = []
-        let lock = NSLock()
+        let statuses = Locked([Int32]())
         for _ in 0..<2 {
             DispatchQueue.global().async(group: group) {
                 let result = try? StageProcess.run(StageProcess.binary("lp-apply"), args)
-                lock.lock(); statuses.append(result?.status ?? -1); lock.unlock()
+                statuses.update { $0.append(result?.status ?? -1) }
             }
         }
         group.wait()
-        XCTAssertEqual(statuses.sorted(), [0, 17])
+        XCTAssertEqual(statuses.value.sorted(), [0, 17])
     }
 }
 

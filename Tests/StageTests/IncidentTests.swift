@@ -95,17 +95,6 @@ final class IncidentTests: XCTestCase {
         try JSONParser.parse(result.stdout)["result"]?["incident_id"]?.stringValue ?? ""
     }
 
-    /// Every file under `root`, relative path → bytes.
-    static func files(_ root: String) -> [String: [UInt8]] {
-        var out: [String: [UInt8]] = [:]
-        for case let relative as String in FileManager.default.enumerator(atPath: root)?.allObjects ?? [] {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  let data = FileManager.default.contents(atPath: root + "/" + relative) else { continue }
-            out[relative] = [UInt8](data)
-        }
-        return out
-    }
 
     func testCredentialsLeaveNoTraceInTheStateOrTheOutputs() throws {
         let setup = try Self.promoted()
@@ -121,8 +110,8 @@ final class IncidentTests: XCTestCase {
         var haystacks: [(String, [UInt8])] = [("capture stdout", capture.stdout), ("regress stdout", regress.stdout),
                                               ("get stdout", get.stdout), ("list stdout", list.stdout),
                                               ("stderr", Array((capture.stderr + regress.stderr + get.stderr).utf8))]
-        haystacks += Self.files(setup.state).map { ("state/" + $0.key, $0.value) }
-        haystacks += Self.files(out).map { ("out/" + $0.key, $0.value) }
+        haystacks += StateFiles.all(setup.state).map { ("state/" + $0.key, $0.value) }
+        haystacks += StateFiles.all(out).map { ("out/" + $0.key, $0.value) }
         XCTAssertGreaterThan(haystacks.count, 30)
         for (name, bytes) in haystacks {
             let text = String(decoding: bytes, as: UTF8.self)
@@ -206,14 +195,14 @@ final class IncidentTests: XCTestCase {
             let setup = try Self.promoted()
             let id = try Self.incidentId(try Self.capture(setup))
             let cwd = StageProcess.temporaryDirectory()
-            let before = Self.files(setup.state)
+            let before = StateFiles.all(setup.state)
             let dry = try StageProcess.run(StageProcess.x07lp, ["regress", "from-incident", "--incident-id", id, "--name", "greet",
                                                                 "--out-dir", "regress", "--dry-run", "--state-dir", setup.state,
                                                                 "--now-unix-ms", Self.time], cwd: cwd)
             XCTAssertEqual(dry.status, 0, dry.stderr)
             XCTAssertEqual(try JSONParser.parse(dry.stdout)["dry_run"], true)
             XCTAssertFalse(FileManager.default.fileExists(atPath: cwd + "/regress"), "--dry-run wrote the out dir")
-            XCTAssertEqual(Self.files(setup.state).filter { !$0.key.hasPrefix("index.sqlite") },
+            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") },
                            before.filter { !$0.key.hasPrefix("index.sqlite") }, "--dry-run changed the state")
             let real = try StageProcess.run(StageProcess.x07lp, ["regress", "from-incident", "--incident-id", id, "--name", "greet",
                                                                  "--out-dir", "regress", "--state-dir", setup.state,
@@ -221,8 +210,8 @@ final class IncidentTests: XCTestCase {
             XCTAssertEqual(real.status, 0, real.stderr)
             // Dry run and real run announce the same files.
             XCTAssertEqual(try JSONParser.parse(dry.stdout)["generated"], try JSONParser.parse(real.stdout)["generated"])
-            outputs.append(Self.files(cwd + "/regress"))
-            states.append(Self.files(setup.state).filter { !$0.key.hasPrefix("index.sqlite") && !$0.key.hasPrefix("keys/") })
+            outputs.append(StateFiles.all(cwd + "/regress"))
+            states.append(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") && !$0.key.hasPrefix("keys/") })
         }
         XCTAssertEqual(Set(outputs[0].keys), ["greet/regression.request.json", "greet/replay.trace.json", "greet/http.test.sh"])
         XCTAssertEqual(outputs[0], outputs[1], "same incident + pinned time must give identical regression files")
@@ -263,9 +252,9 @@ final class IncidentTests: XCTestCase {
     func testRefusalsLeaveTheStateUntouched() throws {
         let setup = try Self.promoted()
         func unchanged(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) rethrows {
-            let before = Self.files(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }
+            let before = StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }
             try body()
-            XCTAssertEqual(Self.files(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }, before, file: file, line: line)
+            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }, before, file: file, line: line)
         }
         // No trace: the incident is captured, but a regression is refused and writes nothing.
         let capture = try Self.capture(setup, extra: [])

@@ -23,15 +23,6 @@ final class IntakeExampleTests: XCTestCase {
                                        "--change", hello + "/" + change, "--state-dir", state, "--now-unix-ms", time] + extra)
     }
 
-    func stateFiles(_ state: String) -> [String: [UInt8]] {
-        var files: [String: [UInt8]] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: state) ?? .init() where path != ".lock" {
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: state + "/" + path, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { files[path] = [UInt8](FileManager.default.contents(atPath: state + "/" + path) ?? Data()) }
-        }
-        return files
-    }
 
     func testEveryArchiveFormatGivesTheSameDocumentAsTheDirectory() throws {
         var outputs: [String: [UInt8]] = [:]
@@ -59,7 +50,7 @@ final class IntakeExampleTests: XCTestCase {
                                               cwd: outside)
             XCTAssertEqual(result.status, Int32(exit), "\(file): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains("error[\(code)]"), "\(file): \(result.stderr)")
-            XCTAssertEqual(Array(stateFiles(state).keys), [], "\(file) left files in the state")
+            XCTAssertEqual(Array(StateFiles.written(state).keys), [], "\(file) left files in the state")
             XCTAssertTrue(result.stdoutIsOnlyTheFailedReport, file)
         }
         // Nothing escaped next to the state dirs or to the absolute path the corpus names.
@@ -152,13 +143,13 @@ final class IntakeExampleTests: XCTestCase {
         let second = try accept(pack: "pack.zip", change: "change_request.ops.json", state: b, extra)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(first.stdout, second.stdout)
-        let filesA = stateFiles(a), filesB = stateFiles(b)
+        let filesA = StateFiles.written(a), filesB = StateFiles.written(b)
         XCTAssertEqual(filesA.keys.sorted(), filesB.keys.sorted())
         XCTAssertEqual(filesA, filesB)
         // Re-running into the same state is idempotent: same document, no new records.
         let again = try accept(pack: "pack", change: "change_request.ops.json", state: a, extra)
         XCTAssertEqual(again.stdout, first.stdout)
-        XCTAssertEqual(stateFiles(a), filesA)
+        XCTAssertEqual(StateFiles.written(a), filesA)
     }
 
     func testRecordsOfAGatedIntakeValidateAgainstOurContracts() throws {
@@ -176,7 +167,7 @@ final class IntakeExampleTests: XCTestCase {
                 XCTAssertEqual(check.status, 0, "\(directory)/\(file): \(check.stderr)")
             }
         }
-        let reports = stateFiles(state).filter {
+        let reports = StateFiles.written(state).filter {
             $0.key.hasPrefix("store/blobs/") && (try? JSONParser.parse($0.value))?["schema_version"] == "x07lp.gate.report@0.1.0"
         }
         XCTAssertGreaterThanOrEqual(reports.count, 3)

@@ -45,7 +45,7 @@ final class LocalHTTPServer {
 
     init(status: Int) throws {
         log = StageProcess.temporaryDirectory() + "/requests.jsonl"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let out = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.script, String(status), log]

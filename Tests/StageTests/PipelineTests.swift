@@ -63,14 +63,7 @@ final class PipelineTests: XCTestCase {
     /// Every state file by relative path, except the derived index (SQLite pages and its db path
     /// are not canonical) and keys/ (control keys are created on first use).
     static func stateFiles(_ state: String) -> [String: [UInt8]] {
-        var files: [String: [UInt8]] = [:]
-        for case let path as String in FileManager.default.enumerator(atPath: state) ?? .init()
-        where path != ".lock" && !path.hasPrefix("index.sqlite") && !path.hasPrefix("keys/") {
-            var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: state + "/" + path, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { files[path] = [UInt8](FileManager.default.contents(atPath: state + "/" + path) ?? Data()) }
-        }
-        return files
+        StateFiles.written(state).filter { !$0.key.hasPrefix("index.sqlite") && !$0.key.hasPrefix("keys/") }
     }
 
     /// The same release through sh, bash -o pipefail and saved files, each from scratch in its own

@@ -73,16 +73,16 @@ enum StageProcess {
         try process.run()
         // Feed stdin and drain both outputs concurrently so large documents cannot deadlock.
         let group = DispatchGroup()
-        var out = Data(), err = Data()
-        DispatchQueue.global().async(group: group) { out = outPipe.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { err = errPipe.fileHandleForReading.readDataToEndOfFile() }
+        let out = Locked(Data()), err = Locked(Data())
+        DispatchQueue.global().async(group: group) { out.update { $0 = outPipe.fileHandleForReading.readDataToEndOfFile() } }
+        DispatchQueue.global().async(group: group) { err.update { $0 = errPipe.fileHandleForReading.readDataToEndOfFile() } }
         if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin)) }
         try? inPipe.fileHandleForWriting.close()
         group.wait()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .exit, "\(executable) \(arguments) died from a signal")
-        return StageResult(status: process.terminationStatus, stdout: [UInt8](out),
-                           stderr: String(decoding: err, as: UTF8.self))
+        return StageResult(status: process.terminationStatus, stdout: [UInt8](out.value),
+                           stderr: String(decoding: err.value, as: UTF8.self))
     }
 
     static func x07lp(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:]) throws -> StageResult {

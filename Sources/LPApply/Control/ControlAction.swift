@@ -61,7 +61,7 @@ struct ControlAction {
         let decision = try signer.sign(DecisionRecord(
             decision_id: decisionId, run_id: effect.runId, created_unix_ms: now, kind: "control." + kind,
             outcome: .allow,
-            reasons: [DecisionRecord.Reason(code: "LP_CONTROL_" + kind.uppercased().replacingOccurrences(of: ".", with: "_"),
+            reasons: [DecisionRecord.Reason(code: ReasonCode.control(kind),
                                             message: String(reason.prefix(1024)))],
             evidence: [], subject: nil,
             meta: ["action_id": .string(actionId), "scope": .string(scope), "target": effect.target,
@@ -71,7 +71,7 @@ struct ControlAction {
         let decisionRef = try tx.writeRecord(decisionJSON, at: StateDirectory.decisionRecord(decisionId),
                                                     logicalName: "lp.decision.record")
         let result: [String: JSON] = [
-            "schema_version": "lp.control.action.result@0.1.0", "action_id": .string(actionId), "kind": .string(kind),
+            "schema_version": .string(SchemaVersion.controlActionResult), "action_id": .string(actionId), "kind": .string(kind),
             "scope": .string(scope), "ok": true, "approval_state": "not_required", "created_unix_ms": .number(Double(now)),
             "target": effect.target, "reason": .string(reason), "affected_executions": .array(effect.affected.map(JSON.string)),
             "new_execution_id": effect.newExecutionId.map(JSON.string) ?? .null,

@@ -55,7 +55,7 @@ enum KillControls {
         let action = ControlAction(ctx: ctx, kind: kind, scope: scope.rawValue, reason: DeployControls.reason(ctx))
         let store = ExecutionStore(state: ctx.state)
         return try action.perform(seed: [scopeName]) { decisionId, now, tx in
-            let record: JSON = ["schema_version": "x07lp.kill.switch@0.1.0", "scope": .string(scopeName), "engaged": .bool(engage),
+            let record: JSON = ["schema_version": .string(SchemaVersion.killSwitch), "scope": .string(scopeName), "engaged": .bool(engage),
                                 "reason": .string(DeployControls.reason(ctx)), "decision_id": .string(decisionId),
                                 "updated_unix_ms": .number(Double(now))]
             try tx.writeRecord(record, at: StateDirectory.killSwitch(scopeName), logicalName: "x07lp.kill.switch")

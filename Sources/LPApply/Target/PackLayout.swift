@@ -16,7 +16,7 @@ public struct PackLayout: Equatable, Sendable {
         public var relativePath: String { String(servePath.dropFirst()) }
     }
 
-    public static let schemaVersion = "x07.app.pack@0.1.0"
+    public static let schemaVersion = SchemaVersion.appPack
 
     /// Slot directory that holds what is not a served asset: the back-end component and the pack
     /// manifest the tree was built from. Serve paths may not start with it.

@@ -7,7 +7,7 @@ public struct CLIReport: Codable, Sendable {
         public var artifacts_written: [ArtifactRef]
     }
 
-    public var schema_version = "lp.cli.report@0.1.0"
+    public var schema_version = SchemaVersion.cliReport
     public var command: String
     public var ok: Bool
     public var exit_code: Int32

@@ -12,8 +12,8 @@ import LPStage
 /// (object headers sorted by name, a JSON body carried as its canonical text, the id derived from
 /// the request's own digest) and the result is then held to the contract like any other input.
 public enum HTTPEnvelope {
-    public static let requestSchema = "x07.http.request.envelope@0.1.0"
-    public static let responseSchema = "x07.http.response.envelope@0.1.0"
+    public static let requestSchema = SchemaVersion.httpRequestEnvelope
+    public static let responseSchema = SchemaVersion.httpResponseEnvelope
 
     public static func request(_ document: JSON, source: String) throws -> JSON {
         var members = try envelopeMembers(document, schema: requestSchema, source: source)

@@ -22,7 +22,7 @@ public struct IncidentInput {
         }
         let input = try ctx.readInput()
         try ExecutionInput.refuseFailedUpstream(input.json, source: input.source)
-        let isReport = input.json["schema_version"] == "lp.cli.report@0.1.0"
+        let isReport = input.json["schema_version"] == .string(SchemaVersion.cliReport)
         let document = isReport ? (input.json["result"] ?? .null) : input.json
         guard let id = document["incident_id"]?.stringValue else {
             throw LPError(.invalidInput, code: "LP_INPUT_UNKNOWN",

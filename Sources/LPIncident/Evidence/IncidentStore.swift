@@ -41,7 +41,7 @@ public struct IncidentStore {
         public var created: Bool
     }
 
-    public static let redactionSchema = "x07lp.redaction.report@0.1.0"
+    public static let redactionSchema = SchemaVersion.redactionReport
 
     /// Writes a new incident, or returns the one an identical earlier capture wrote.
     public func capture(_ capture: Capture) throws -> Stored {
@@ -114,9 +114,9 @@ public struct IncidentStore {
 
         var reasonCode: String {
             switch self {
-            case .capture: return "LP_INCIDENT_CAPTURED"
-            case .regression: return "LP_INCIDENT_REGRESSION_GENERATED"
-            case .resolve: return "LP_INCIDENT_RESOLVED"
+            case .capture: return ReasonCode.incidentCaptured
+            case .regression: return ReasonCode.incidentRegressionGenerated
+            case .resolve: return ReasonCode.incidentResolved
             }
         }
     }

@@ -31,8 +31,8 @@ public struct AcceptedInputs {
             environment: run["meta"]?["environment"]?.stringValue ?? "",
             manifest: manifest,
             changeRequest: try run["inputs"]?["change_request"]?["artifact"]?["digest"]?.decode(DigestRef.self),
-            ops: refs["x07.app.ops.profile@0.1.0"]?.first,
-            slo: refs["x07.slo.profile@0.1.0"]?.first,
-            policies: refs["x07.policy.card@0.1.0"] ?? [])
+            ops: refs[SchemaVersion.appOpsProfile]?.first,
+            slo: refs[SchemaVersion.sloProfile]?.first,
+            policies: refs[SchemaVersion.policyCard] ?? [])
     }
 }

@@ -28,7 +28,7 @@ public struct DecisionRecord: Codable, Equatable, Sendable {
         public var signatures: [Signature]
     }
 
-    public static let schemaVersion = "lp.decision.record@0.1.0"
+    public static let schemaVersion = SchemaVersion.decisionRecord
     public var schema_version = DecisionRecord.schemaVersion
     public var decision_id: String
     public var run_id: String

@@ -49,12 +49,12 @@ public struct DeployExecution: Codable, Equatable, Sendable {
     }
 
     public struct PlanRef: Codable, Equatable, Sendable {
-        public var kind = "x07.deploy.plan@0.2.0"
+        public var kind = SchemaVersion.deployPlan
         public var digest: DigestRef
         public init(digest: DigestRef) { self.digest = digest }
     }
 
-    public static let schemaVersion = "lp.deploy.execution@0.1.0"
+    public static let schemaVersion = SchemaVersion.deployExecution
     public var schema_version = DeployExecution.schemaVersion
     public var exec_id: String
     public var run_id: String

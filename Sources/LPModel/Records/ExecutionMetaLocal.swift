@@ -145,10 +145,10 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
         }
     }
 
-    public static let schemaVersion = "lp.deploy.execution.meta.local@0.1.0"
+    public static let schemaVersion = SchemaVersion.deployExecutionMetaLocal
     public var schema_version = ExecutionMetaLocal.schemaVersion
     public var mode = "local"
-    public var artifact_kind = "x07.app.pack@0.1.0"
+    public var artifact_kind = SchemaVersion.appPack
     public var target: Target
     public var outcome: DeployOutcome
     public var control_state: ControlState

@@ -26,7 +26,7 @@ public struct IncidentBundle: Codable, Equatable, Sendable {
         }
     }
 
-    public static let schemaVersion = "lp.incident.bundle@0.2.0"
+    public static let schemaVersion = SchemaVersion.incidentBundle
     public var schema_version = IncidentBundle.schemaVersion
     public var incident_id: String
     public var created_unix_ms: Int64
@@ -90,7 +90,7 @@ public struct IncidentBundle: Codable, Equatable, Sendable {
 /// `lp.incident.bundle.meta.local@0.2.0`: an incident's classification, lifecycle and links,
 /// stored as `incident.meta.local.json` beside the bundle and rewritten on every transition.
 public struct IncidentMeta: Codable, Equatable, Sendable {
-    public static let schemaVersion = "lp.incident.bundle.meta.local@0.2.0"
+    public static let schemaVersion = SchemaVersion.incidentBundleMetaLocal
     public static let classifications = [
         "http_5xx", "runtime_start_failed", "runtime_health_failed", "slo_rollback", "manual_capture", "app_kill",
         "platform_kill",

@@ -99,7 +99,7 @@ public struct PipelineRun: Codable, Equatable, Sendable {
         }
     }
 
-    public static let schemaVersion = "lp.pipeline.run@0.1.0"
+    public static let schemaVersion = SchemaVersion.pipelineRun
     public var schema_version = PipelineRun.schemaVersion
     public var run_id: String
     public var created_unix_ms: Int64

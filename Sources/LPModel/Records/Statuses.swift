@@ -79,11 +79,11 @@ public enum RunEnding: Equatable, Sendable, CaseIterable {
         switch self {
         case .promoted: return nil
         case .rolledBack: return "LP_SLO_DECISION_ROLLBACK"
-        case .retryExhausted: return "LP_RETRY_BUDGET_EXHAUSTED"
-        case .metricsMissing: return "LP_METRICS_SNAPSHOT_MISSING"
+        case .retryExhausted: return ReasonCode.retryBudgetExhausted
+        case .metricsMissing: return ReasonCode.metricsSnapshotMissing
         case .paused: return "LP_DEPLOY_PAUSED"
         case .stopped: return "LP_DEPLOY_STOPPED"
-        case .awaitingPromote: return "LP_DEPLOY_AWAITING_PROMOTE"
+        case .awaitingPromote: return ReasonCode.deployAwaitingPromote
         case .killed: return "LP_KILL_SWITCH_ENGAGED"
         }
     }

@@ -40,7 +40,7 @@ public struct SlotState: Codable, Equatable, Sendable {
 /// `router/<exec>.json` (x07lp.router.state@0.1.0, contract `x07lp.router.state.schema.json`):
 /// the candidate weight, the routing rule and the state of both slots of one deployment.
 public struct RouterState: Codable, Equatable, Sendable {
-    public static let schemaVersion = "x07lp.router.state@0.1.0"
+    public static let schemaVersion = SchemaVersion.routerState
 
     public var schema_version: String
     public var exec_id: String

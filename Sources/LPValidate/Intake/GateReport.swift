@@ -28,7 +28,7 @@ struct Finding: Codable, Equatable {
 struct GateReport: Codable {
     struct Input: Codable { var label: String; var sha256: String; var bytes_len: Int }
 
-    var schema_version = "x07lp.gate.report@0.1.0"
+    var schema_version = SchemaVersion.gateReport
     var gate: String
     var ok: Bool
     var findings: [Finding]

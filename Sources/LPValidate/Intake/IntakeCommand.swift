@@ -94,7 +94,7 @@ enum IntakeCommand {
         let json: JSON
         do {
             json = try InputDocument(bytes: bytes, source: name).json
-            try catalog.validate(json, as: "x07.app.pack@0.1.0", source: name)
+            try catalog.validate(json, as: SchemaVersion.appPack, source: name)
         } catch let error as LPError where error.exitCode == .invalidInput {
             let head = Diagnostic(code: "LP_PACK_MANIFEST_INVALID", stage: .parse, message: "\(name) is not a valid x07.app.pack@0.1.0 manifest")
             throw LPError(.invalidInput, [head] + error.diagnostics)

@@ -45,12 +45,12 @@ struct IntakeInputs {
         if let entries = try args.integer("--max-pack-entries", range: 1...1_000_000) { limits.maxEntries = Int(entries) }
 
         changeRequest = try ctx.readInput()
-        try catalog.validate(changeRequest.json, as: "lp.change_request@0.1.0", source: changeRequest.source)
-        ops = try args.value("--ops").map { try ContractDocument(path: $0, contract: "x07.app.ops.profile@0.1.0", catalog: catalog) }
-        slo = try args.value("--slo").map { try ContractDocument(path: $0, contract: "x07.slo.profile@0.1.0", catalog: catalog) }
-        policies = try args.all("--policy").map { try ContractDocument(path: $0, contract: "x07.policy.card@0.1.0", catalog: catalog) }
+        try catalog.validate(changeRequest.json, as: SchemaVersion.changeRequest, source: changeRequest.source)
+        ops = try args.value("--ops").map { try ContractDocument(path: $0, contract: SchemaVersion.appOpsProfile, catalog: catalog) }
+        slo = try args.value("--slo").map { try ContractDocument(path: $0, contract: SchemaVersion.sloProfile, catalog: catalog) }
+        policies = try args.all("--policy").map { try ContractDocument(path: $0, contract: SchemaVersion.policyCard, catalog: catalog) }
         provenance = try args.value("--provenance").map {
-            try ContractDocument(path: $0, contract: "x07.provenance.dsse.envelope@0.1.0", catalog: catalog)
+            try ContractDocument(path: $0, contract: SchemaVersion.provenanceDSSEEnvelope, catalog: catalog)
         }
         trustedKeys = try args.all("--trusted-key").map { path in
             let pem = try InputDocument.readFile(path, limit: 1 << 16)

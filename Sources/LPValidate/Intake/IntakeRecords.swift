@@ -44,17 +44,19 @@ struct IntakeRecords {
         let changeRef = try tx.putBlob(inputs.changeRequest.json, logicalName: "lp.change_request")
         artifacts = [manifestRef, verifyRef, changeRef]
 
-        func putRaw(_ doc: ContractDocument?, _ name: String) throws -> TypedRef? {
+        /// Stored under its contract's name without the version (the blob's logical name).
+        func putRaw(_ doc: ContractDocument?, _ kind: String) throws -> TypedRef? {
             guard let doc else { return nil }
-            extraArtifacts.append(try tx.putBlob(doc.bytes, logicalName: name))
-            return TypedRef(kind: name + "@0.1.0", digest: doc.rawDigest, label: doc.path)
+            let logicalName = String(kind.prefix { $0 != "@" })
+            extraArtifacts.append(try tx.putBlob(doc.bytes, logicalName: logicalName))
+            return TypedRef(kind: kind, digest: doc.rawDigest, label: doc.path)
         }
-        let opsRef = try putRaw(inputs.ops, "x07.app.ops.profile")
-        let sloRef = try putRaw(inputs.slo, "x07.slo.profile")
-        let policyRefs = try inputs.policies.compactMap { try putRaw($0, "x07.policy.card") }
-        let provenanceRef = try putRaw(inputs.provenance, "x07.provenance.dsse.envelope")
+        let opsRef = try putRaw(inputs.ops, SchemaVersion.appOpsProfile)
+        let sloRef = try putRaw(inputs.slo, SchemaVersion.sloProfile)
+        let policyRefs = try inputs.policies.compactMap { try putRaw($0, SchemaVersion.policyCard) }
+        let provenanceRef = try putRaw(inputs.provenance, SchemaVersion.provenanceDSSEEnvelope)
 
-        let packRef = TypedRef(kind: "x07.app.pack@0.1.0", digest: manifestDigest, label: "pack_manifest")
+        let packRef = TypedRef(kind: SchemaVersion.appPack, digest: manifestDigest, label: "pack_manifest")
         var steps: [PipelineRun.Step] = []
         let ingestStart = now()
         steps.append(.init(step_id: "ingest", kind: "ingest_artifact", status: "ok", attempt: 1,
@@ -65,9 +67,9 @@ struct IntakeRecords {
         let verifyStart = now()
         steps.append(.init(step_id: "app_verify", kind: "x07_wasm_app_verify", status: "ok", attempt: 1,
                            started_unix_ms: verifyStart, ended_unix_ms: now(), inputs: [packRef],
-                           outputs: [TypedRef(kind: "x07.wasm.app.verify.report@0.1.0", digest: verifyRef.digest, label: "app_verify")],
+                           outputs: [TypedRef(kind: SchemaVersion.wasmAppVerifyReport, digest: verifyRef.digest, label: "app_verify")],
                            message: nil))
-        var evidence = [TypedRef(kind: "x07.wasm.app.verify.report@0.1.0", digest: verifyRef.digest, label: "app_verify")]
+        var evidence = [TypedRef(kind: SchemaVersion.wasmAppVerifyReport, digest: verifyRef.digest, label: "app_verify")]
         let gateInputs: [String: [TypedRef]] = [
             "required_checks": [],
             "ops_validate": [opsRef, sloRef].compactMap { $0 } + policyRefs,
@@ -80,7 +82,7 @@ struct IntakeRecords {
                                     inputs: inputsUsed.map { ($0.label ?? $0.kind ?? "input", $0.digest) })
             let reportRef = try tx.putBlob(try JSON(encoding: report), logicalName: "x07lp.gate.report")
             extraArtifacts.append(reportRef)
-            let typed = TypedRef(kind: "x07lp.gate.report@0.1.0", digest: reportRef.digest, label: gate.name)
+            let typed = TypedRef(kind: SchemaVersion.gateReport, digest: reportRef.digest, label: gate.name)
             evidence.append(typed)
             let start = now()
             steps.append(.init(step_id: gate.name, kind: gate.name == "required_checks" ? "decision_intake" : "x07_wasm_ops_validate",
@@ -91,7 +93,7 @@ struct IntakeRecords {
 
         let allowed = outcome.allowed
         let reasons = allowed
-            ? [DecisionRecord.Reason(code: "LP_INTAKE_ALLOWED", message: "every gate passed")]
+            ? [DecisionRecord.Reason(code: ReasonCode.intakeAllowed, message: "every gate passed")]
             : outcome.errors.prefix(64).map { DecisionRecord.Reason(code: $0.code, message: String($0.message.prefix(1024))) }
         let decisionMeta: JSON = [
             "change_id": .string(inputs.changeId), "app_id": .string(inputs.appId),
@@ -115,9 +117,9 @@ struct IntakeRecords {
         let run = PipelineRun(
             run_id: runId, created_unix_ms: created,
             inputs: .init(change_request: .init(change_id: inputs.changeId,
-                                                artifact: TypedRef(kind: "lp.change_request@0.1.0", digest: changeRef.digest)),
-                          artifact: .init(kind: "x07.app.pack@0.1.0",
-                                          manifest: .init(kind: "x07.app.pack@0.1.0", digest: manifestDigest),
+                                                artifact: TypedRef(kind: SchemaVersion.changeRequest, digest: changeRef.digest)),
+                          artifact: .init(kind: SchemaVersion.appPack,
+                                          manifest: .init(kind: SchemaVersion.appPack, digest: manifestDigest),
                                           profile_id: parsedManifest.profile_id),
                           vcs: inputs.changeRequest.json["source"]),
             steps: steps,

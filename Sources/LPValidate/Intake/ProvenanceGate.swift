@@ -38,7 +38,7 @@ enum ProvenanceGate {
         let statement: JSON
         do {
             statement = try InputDocument(bytes: payload, source: "provenance payload").json
-            try catalog.validate(statement, as: "x07.provenance.slsa.attestation@0.1.0", source: "provenance payload")
+            try catalog.validate(statement, as: SchemaVersion.provenanceSLSAAttestation, source: "provenance payload")
         } catch let error as LPError {
             let detail = error.diagnostics.first?.message ?? "invalid"
             return (findings + [.error("LP_PROVENANCE_STATEMENT_INVALID", "the payload is not an in-toto v1 statement: \(detail)")], nil)

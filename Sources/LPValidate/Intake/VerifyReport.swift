@@ -12,7 +12,7 @@ enum VerifyReport {
     static func make(manifestName: String, manifestDigest: DigestRef, manifest: PackManifest, files: Int) -> JSON {
         let pack = manifestDigest.json(path: manifestName)
         return [
-            "schema_version": "x07.wasm.app.verify.report@0.1.0",
+            "schema_version": .string(SchemaVersion.wasmAppVerifyReport),
             "command": "x07-wasm.app.verify",
             "ok": true,
             "exit_code": 0,

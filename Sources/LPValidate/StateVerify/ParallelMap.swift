@@ -1,19 +1,14 @@
-import LPCore
-import LPState
-import LPModel
-import LPIndex
-import LPStage
 import Dispatch
+import Synchronization
 
-extension Array {
+extension Array where Element: Sendable {
     /// `map` spread over the available cores; results keep the input order.
-    func parallelMap<Result>(_ transform: (Element) -> Result) -> [Result] {
-        var results = [Result?](repeating: nil, count: count)
-        results.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: count) { index in
-                slots[index] = transform(self[index])
-            }
+    func parallelMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+        let results = Mutex([Result?](repeating: nil, count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            let value = transform(self[index])
+            results.withLock { $0[index] = value }
         }
-        return results.compactMap { $0 }
+        return results.withLock { $0.compactMap { $0 } }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// `state verify`: checks every stored digest, record, signature and reference in a state
 /// directory without taking the writer lock, and says whether the state is intact.
 enum StateVerifyCommand {
-    static let resultSchema = "x07lp.state.verify.result@0.1.0"
+    static let resultSchema = SchemaVersion.stateVerifyResult
 
     static let command = StageCommand(
         words: ["state", "verify"],
