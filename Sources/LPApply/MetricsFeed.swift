@@ -1,9 +1,6 @@
 import LPCore
-import LPState
 import LPModel
 import LPIndex
-import LPStage
-import LPIncident
 import Foundation
 
 /// The metrics snapshots of a run, consumed one per analysis attempt in order: `--metrics FILE`

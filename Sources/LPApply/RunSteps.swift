@@ -2,8 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
-import LPIncident
 
 /// The steps lp-apply runs for a plan: the target's own preparation first, then the plan's
 /// steps, then the switch to the candidate. Blue-green is one analysis, then an automatic

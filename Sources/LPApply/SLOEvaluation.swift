@@ -1,5 +1,4 @@
 import LPCore
-import LPState
 import LPModel
 import LPIndex
 import LPStage

@@ -3,7 +3,6 @@ import LPState
 import LPModel
 import LPIndex
 import LPStage
-import LPIncident
 
 /// The step machine's view of a `DeployTarget`: each operation in its own write transaction, with the
 /// pack layout fixed for the run and the router state returned as a stored reference.

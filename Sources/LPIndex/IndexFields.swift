@@ -1,5 +1,4 @@
 import LPCore
-import LPState
 import LPModel
 /// Lenient readers of record members for the index: a member that is missing or of another
 /// type reads as nil, so a damaged record never stops (or traps) an index update.

@@ -1,5 +1,4 @@
 import LPCore
-import LPState
 import LPModel
 /// `incidents/<app>/<env>/<incident_id>/` → one `incidents` row, computed from both files of the
 /// directory: `incident.bundle.json` (lp.incident.bundle@0.2.0) and `incident.meta.local.json`

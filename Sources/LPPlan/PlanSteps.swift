@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 
 /// The step vocabulary of `x07.deploy.plan@0.2.0`. A step with any other key is one this engine
 /// cannot run: refused with exit 26 before the plan is stored.

@@ -1,9 +1,7 @@
 import LPCore
-import LPState
 import LPModel
 import LPIndex
 import LPStage
-import LPIncident
 
 /// `lp-query apps`: one row per app/environment (`lp.app.list.result@0.1.0`).
 enum AppsCommand {

@@ -1,9 +1,6 @@
 import LPCore
-import LPState
-import LPModel
 import LPIndex
 import LPStage
-import LPIncident
 
 /// Opening the index for a read view: rebuilt on `--rebuild-index`, or by itself when missing,
 /// stale or corrupt; every result says which (`index` block).

@@ -1,7 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
 import LPStage
 
 /// `canon`: one JSON document in, its RFC 8785 canonical bytes out (no trailing newline, so the

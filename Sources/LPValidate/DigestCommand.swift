@@ -1,7 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
 import LPStage
 
 /// `digest FILE`: `{sha256, bytes_len}` of a file's raw bytes, or with `--canonical` of the

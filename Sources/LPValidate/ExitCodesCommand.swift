@@ -1,7 +1,6 @@
 import LPCore
 import LPState
 import LPModel
-import LPIndex
 import LPStage
 
 /// `help exit-codes`: the one exit-code table, as text (or as JSON with --report).

@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 import LPIncident
 /// What a runtime slot holds for one `x07.app.pack@0.1.0` manifest: every asset at its serve
 /// path, plus the back-end component. Every file is a blob of the content store, named by digest.

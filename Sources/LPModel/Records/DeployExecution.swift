@@ -8,33 +8,12 @@ public struct DeployExecution: Codable, Equatable, Sendable {
         public var kind: String?
         public var status: StepStatus
         public var started_unix_ms: Int64
-        public var ended_unix_ms: Int64?
+        @Nullable public var ended_unix_ms: Int64?
         public var attempt: Int?
         public var latest_weight_pct: Int?
         public var analysis_decision: SLODecision?
         public var decisions: [String]?
         public var evidence: [TypedRef]?
-
-        enum CodingKeys: String, CodingKey {
-            case idx, name, kind, status, started_unix_ms, ended_unix_ms, attempt, latest_weight_pct, analysis_decision
-            case decisions, evidence
-        }
-
-        /// `ended_unix_ms` is required by the contract, so a running step writes it as `null`.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(idx, forKey: .idx)
-            try c.encodeIfPresent(name, forKey: .name)
-            try c.encodeIfPresent(kind, forKey: .kind)
-            try c.encode(status, forKey: .status)
-            try c.encode(started_unix_ms, forKey: .started_unix_ms)
-            try c.encode(ended_unix_ms, forKey: .ended_unix_ms)
-            try c.encodeIfPresent(attempt, forKey: .attempt)
-            try c.encodeIfPresent(latest_weight_pct, forKey: .latest_weight_pct)
-            try c.encodeIfPresent(analysis_decision, forKey: .analysis_decision)
-            try c.encodeIfPresent(decisions, forKey: .decisions)
-            try c.encodeIfPresent(evidence, forKey: .evidence)
-        }
 
         public init(idx: Int, name: String, kind: String, status: StepStatus, started_unix_ms: Int64) {
             self.idx = idx
@@ -60,7 +39,8 @@ public struct DeployExecution: Codable, Equatable, Sendable {
     public var run_id: String
     public var created_unix_ms: Int64
     public var status: ExecutionStatus
-    public var plan: PlanRef?
+    /// Written as `null` when absent (as the reference system does).
+    @Nullable public var plan: PlanRef?
     public var steps: [Step]
     public var meta: ExecutionMeta?
 
@@ -75,11 +55,8 @@ public struct DeployExecution: Codable, Equatable, Sendable {
         self.meta = meta
     }
 
-    /// The document; `plan` is written as `null` when absent (as the reference system does).
-    public func json() throws -> JSON {
-        let encoded = try JSON(encoding: self)
-        return encoded["plan"] == nil ? encoded.setting("plan", .null) : encoded
-    }
+    /// The document.
+    public func json() throws -> JSON { try JSON(encoding: self) }
 
     /// The local target's meta, once a run or a control action has written one.
     public var localMeta: ExecutionMetaLocal? {

@@ -9,34 +9,24 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
     }
     public struct Health: Codable, Equatable, Sendable {
         public var ok: Bool
-        public var last_probe_unix_ms: Int64?
-        public var last_report: StoredRef?
+        @Nullable public var last_probe_unix_ms: Int64?
+        @Nullable public var last_report: StoredRef?
 
         public init(ok: Bool, last_probe_unix_ms: Int64? = nil, last_report: StoredRef? = nil) {
             self.ok = ok
             self.last_probe_unix_ms = last_probe_unix_ms
             self.last_report = last_report
         }
-
-        enum CodingKeys: String, CodingKey { case ok, last_probe_unix_ms, last_report }
-
-        /// Unknown values are written as `null`, as the reference records them.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(ok, forKey: .ok)
-            try c.encode(last_probe_unix_ms, forKey: .last_probe_unix_ms)
-            try c.encode(last_report, forKey: .last_report)
-        }
     }
     public struct Slot: Codable, Equatable, Sendable {
-        public var revision_digest: DigestRef?
+        @Nullable public var revision_digest: DigestRef?
         /// Address the slot listens on; the local target serves directories, so it has none.
-        public var bind_addr: String?
+        @Nullable public var bind_addr: String?
         public var status: SlotStatus
-        public var started_unix_ms: Int64?
-        public var ended_unix_ms: Int64?
+        @Nullable public var started_unix_ms: Int64?
+        @Nullable public var ended_unix_ms: Int64?
         public var health: Health?
-        public var workdir: String?
+        @Nullable public var workdir: String?
 
         public init(revision_digest: DigestRef? = nil, status: SlotStatus, started_unix_ms: Int64? = nil,
                     ended_unix_ms: Int64? = nil, health: Health? = nil, workdir: String? = nil) {
@@ -46,22 +36,6 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
             self.ended_unix_ms = ended_unix_ms
             self.health = health
             self.workdir = workdir
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case revision_digest, bind_addr, status, started_unix_ms, ended_unix_ms, health, workdir
-        }
-
-        /// Unknown values are written as `null`, as the reference records them.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(revision_digest, forKey: .revision_digest)
-            try c.encode(bind_addr, forKey: .bind_addr)
-            try c.encode(status, forKey: .status)
-            try c.encode(started_unix_ms, forKey: .started_unix_ms)
-            try c.encode(ended_unix_ms, forKey: .ended_unix_ms)
-            try c.encodeIfPresent(health, forKey: .health)
-            try c.encode(workdir, forKey: .workdir)
         }
     }
     public struct Runtime: Codable, Equatable, Sendable {
@@ -82,29 +56,14 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
         }
     }
     public struct Routing: Codable, Equatable, Sendable {
-        public var public_listener: String?
+        @Nullable public var public_listener: String?
         /// The local target routes in its router state, not on a socket: no listener address.
-        public var listener_addr: String? = nil
+        @Nullable public var listener_addr: String? = nil
         public var candidate_weight_pct: Int
         public var algorithm = "hash_bucket_v1"
         public var route_key_header = "X-LP-Route-Key"
-        public var last_updated_step_idx: Int?
-        public var router_state: StoredRef?
-
-        enum CodingKeys: String, CodingKey {
-            case public_listener, listener_addr, candidate_weight_pct, algorithm, route_key_header, last_updated_step_idx, router_state
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(public_listener, forKey: .public_listener)
-            try c.encode(listener_addr, forKey: .listener_addr)
-            try c.encode(candidate_weight_pct, forKey: .candidate_weight_pct)
-            try c.encode(algorithm, forKey: .algorithm)
-            try c.encode(route_key_header, forKey: .route_key_header)
-            try c.encode(last_updated_step_idx, forKey: .last_updated_step_idx)
-            try c.encode(router_state, forKey: .router_state)
-        }
+        @Nullable public var last_updated_step_idx: Int?
+        @Nullable public var router_state: StoredRef?
     }
     public struct Analysis: Codable, Equatable, Sendable {
         public var last_slo_decision: SLODecision

@@ -33,10 +33,10 @@ public struct IncidentBundle: Codable, Equatable, Sendable {
     public var app_id: String
     public var environment: JSON
     public var window: Window
-    public var deploy_execution: Execution?
-    public var request: Capture?
-    public var response: Capture?
-    public var trace: Capture?
+    @Nullable public var deploy_execution: Execution?
+    @Nullable public var request: Capture?
+    @Nullable public var response: Capture?
+    @Nullable public var trace: Capture?
     public var diag_codes: [String]
     public var refs: [TypedRef]
     public var notes: String?
@@ -56,29 +56,6 @@ public struct IncidentBundle: Codable, Equatable, Sendable {
         self.diag_codes = diag_codes
         self.refs = refs
         self.notes = notes
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case schema_version, incident_id, created_unix_ms, app_id, environment, window, deploy_execution, request, response,
-             trace, diag_codes, refs, notes
-    }
-
-    /// The captures and the deployment link are written as `null` when absent, as the reference does.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema_version, forKey: .schema_version)
-        try c.encode(incident_id, forKey: .incident_id)
-        try c.encode(created_unix_ms, forKey: .created_unix_ms)
-        try c.encode(app_id, forKey: .app_id)
-        try c.encode(environment, forKey: .environment)
-        try c.encode(window, forKey: .window)
-        try c.encode(deploy_execution, forKey: .deploy_execution)
-        try c.encode(request, forKey: .request)
-        try c.encode(response, forKey: .response)
-        try c.encode(trace, forKey: .trace)
-        try c.encode(diag_codes, forKey: .diag_codes)
-        try c.encode(refs, forKey: .refs)
-        try c.encodeIfPresent(notes, forKey: .notes)
     }
 
     /// The bundle's `environment` selector for an environment name.
@@ -106,27 +83,21 @@ public struct IncidentMeta: Codable, Equatable, Sendable {
     public var classification: String
     public var source: String
     public var incident_status: Status
-    public var deployment_id: String?
+    @Nullable public var deployment_id: String?
     public var run_id: String
     public var target: ExecutionMetaLocal.Target
     public var captured_unix_ms: Int64
-    public var request_id: String?
-    public var trace_id: String?
-    public var pack_digest: DigestRef?
+    @Nullable public var request_id: String?
+    @Nullable public var trace_id: String?
+    @Nullable public var pack_digest: DigestRef?
     public var slot: String
-    public var candidate_weight_pct: Int?
-    public var status_code: Int?
-    public var route_key: String?
-    public var decision_id: String?
-    public var regression_id: String?
+    @Nullable public var candidate_weight_pct: Int?
+    @Nullable public var status_code: Int?
+    @Nullable public var route_key: String?
+    @Nullable public var decision_id: String?
+    @Nullable public var regression_id: String?
     public var regression_status: String
     public var signature_status: RecordedSignatureStatus
-
-    enum CodingKeys: String, CodingKey {
-        case schema_version, classification, source, incident_status, deployment_id, run_id, target, captured_unix_ms,
-             request_id, trace_id, pack_digest, slot, candidate_weight_pct, status_code, route_key, decision_id, regression_id,
-             regression_status, signature_status
-    }
 
     public init(classification: String, source: String, deploymentId: String?, runId: String, appId: String, environment: String,
                 capturedUnixMs: Int64) {
@@ -140,29 +111,5 @@ public struct IncidentMeta: Codable, Equatable, Sendable {
         slot = "none"
         regression_status = "not_requested"
         signature_status = .notApplicable
-    }
-
-    /// Links that are unknown are written as `null`, so every reader sees the same keys.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schema_version, forKey: .schema_version)
-        try c.encode(classification, forKey: .classification)
-        try c.encode(source, forKey: .source)
-        try c.encode(incident_status, forKey: .incident_status)
-        try c.encode(deployment_id, forKey: .deployment_id)
-        try c.encode(run_id, forKey: .run_id)
-        try c.encode(target, forKey: .target)
-        try c.encode(captured_unix_ms, forKey: .captured_unix_ms)
-        try c.encode(request_id, forKey: .request_id)
-        try c.encode(trace_id, forKey: .trace_id)
-        try c.encode(pack_digest, forKey: .pack_digest)
-        try c.encode(slot, forKey: .slot)
-        try c.encode(candidate_weight_pct, forKey: .candidate_weight_pct)
-        try c.encode(status_code, forKey: .status_code)
-        try c.encode(route_key, forKey: .route_key)
-        try c.encode(decision_id, forKey: .decision_id)
-        try c.encode(regression_id, forKey: .regression_id)
-        try c.encode(regression_status, forKey: .regression_status)
-        try c.encode(signature_status, forKey: .signature_status)
     }
 }

@@ -45,27 +45,10 @@ public struct PipelineRun: Codable, Equatable, Sendable {
         public var status: String
         public var attempt: Int?
         public var started_unix_ms: Int64
-        public var ended_unix_ms: Int64?
+        @Nullable public var ended_unix_ms: Int64?
         public var inputs: [TypedRef]
         public var outputs: [TypedRef]
         public var message: String?
-        enum CodingKeys: String, CodingKey {
-            case step_id, kind, status, attempt, started_unix_ms, ended_unix_ms, inputs, outputs, message
-        }
-
-        /// `ended_unix_ms` is required by the contract, so a running step writes it as `null`.
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(step_id, forKey: .step_id)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(status, forKey: .status)
-            try c.encodeIfPresent(attempt, forKey: .attempt)
-            try c.encode(started_unix_ms, forKey: .started_unix_ms)
-            try c.encode(ended_unix_ms, forKey: .ended_unix_ms)
-            try c.encode(inputs, forKey: .inputs)
-            try c.encode(outputs, forKey: .outputs)
-            try c.encodeIfPresent(message, forKey: .message)
-        }
 
         public init(step_id: String, kind: String, status: String, attempt: Int?, started_unix_ms: Int64,
                     ended_unix_ms: Int64?, inputs: [TypedRef], outputs: [TypedRef], message: String?) {
@@ -91,7 +74,8 @@ public struct PipelineRun: Codable, Equatable, Sendable {
     public struct State: Codable, Equatable, Sendable {
         public var stage: String
         public var status: String
-        public var current_step: String?
+        /// `null` when no step is running.
+        @Nullable public var current_step: String?
         public init(stage: String, status: String, current_step: String?) {
             self.stage = stage
             self.status = status
@@ -121,12 +105,6 @@ public struct PipelineRun: Codable, Equatable, Sendable {
         self.meta = meta
     }
 
-    /// `current_step` is written as `null` when no step is running.
-    public func json() throws -> JSON {
-        let encoded = try JSON(encoding: self)
-        guard case .object(var members) = encoded, case .object(var state)? = members["state"] else { return encoded }
-        if state["current_step"] == nil { state["current_step"] = .null }
-        members["state"] = .object(state)
-        return .object(members)
-    }
+    /// The document.
+    public func json() throws -> JSON { try JSON(encoding: self) }
 }

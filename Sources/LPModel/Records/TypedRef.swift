@@ -1,5 +1,4 @@
 import LPCore
-import LPState
 /// `{kind, digest, label}`: how records point at a stored document of a known contract.
 public struct TypedRef: Codable, Equatable, Sendable {
     public var kind: String?

@@ -18,22 +18,12 @@ public enum SlotStatus: String, Codable, Sendable {
 public struct SlotState: Codable, Equatable, Sendable {
     public var status: SlotStatus
     public var path: String
-    public var revision_digest: DigestRef?
+    @Nullable public var revision_digest: DigestRef?
 
     public init(status: SlotStatus, path: String, revision_digest: DigestRef?) {
         self.status = status
         self.path = path
         self.revision_digest = revision_digest
-    }
-
-    enum CodingKeys: String, CodingKey { case status, path, revision_digest }
-
-    /// Written by hand so a missing revision is `null` (the contract requires the member).
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(status, forKey: .status)
-        try container.encode(path, forKey: .path)
-        try container.encode(revision_digest, forKey: .revision_digest)
     }
 }
 

@@ -1,8 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
-import LPStage
 
 /// One thing a gate found. Errors deny the change (under `policy_mode: enforce`), warnings are
 /// recorded, info notes what was checked or deliberately not checked.

@@ -1,8 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
-import LPStage
 
 /// The gates of SPEC §7.2–7.5 over an ingested pack. Pure: reads the inputs, returns findings.
 struct IntakeGates {

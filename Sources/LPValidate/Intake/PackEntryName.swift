@@ -1,8 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
-import LPStage
 
 /// Entry names as the pack declares them: relative, `/`-separated, no `.`/`..`/empty components.
 enum PackEntryName {

@@ -1,7 +1,6 @@
 import LPCore
 import LPState
 import LPModel
-import LPIndex
 import LPStage
 
 /// A pack read into staging: its manifest (in memory) and every other file as a staged blob,

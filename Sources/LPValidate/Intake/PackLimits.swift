@@ -1,8 +1,4 @@
 import LPCore
-import LPState
-import LPModel
-import LPIndex
-import LPStage
 /// Caps on what a pack may hold, checked while it streams in. Defaults are sized for real packs;
 /// `--max-pack-bytes` and `--max-pack-entries` change them.
 struct PackLimits {

@@ -1,7 +1,6 @@
 import LPCore
 import LPState
 import LPModel
-import LPIndex
 import LPStage
 
 /// The parts of an `x07.app.pack@0.1.0` manifest intake reads. Decoded only after the document

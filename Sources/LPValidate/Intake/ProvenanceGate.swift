@@ -1,7 +1,6 @@
 import LPCore
 import LPState
 import LPModel
-import LPIndex
 import LPStage
 import Foundation
 

@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 
 /// Checks of the content-addressed store, over digests and bytes already read.
 enum BlobChecks {

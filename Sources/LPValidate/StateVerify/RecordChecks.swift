@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 
 /// What checking one record file found, and what the reference pass needs from it.
 struct RecordOutcome {

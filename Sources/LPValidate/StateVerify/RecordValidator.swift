@@ -1,8 +1,6 @@
 import LPCore
-import LPState
 import LPModel
 import LPIndex
-import LPStage
 
 /// Validates records against the contract their `schema_version` names (one compiled registry,
 /// shared by every record; the registry is safe to use from several threads).

@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 
 /// What exists in the state, gathered in the one pass over it; every lookup is a hash lookup.
 struct StateContents {

@@ -1,8 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
-import LPStage
 
 /// One thing `state verify` found about one file: a problem (the state is damaged or
 /// inconsistent; exit 19) or a note (worth knowing, still a valid state).

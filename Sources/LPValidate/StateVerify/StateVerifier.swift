@@ -2,7 +2,6 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
-import LPStage
 import Foundation
 #if canImport(Glibc)
 import Glibc

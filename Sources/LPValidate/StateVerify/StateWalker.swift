@@ -1,8 +1,5 @@
 import LPCore
-import LPState
 import LPModel
-import LPIndex
-import LPStage
 #if canImport(Glibc)
 import Glibc
 #endif
