@@ -142,8 +142,12 @@ struct ApplyEngine {
             try persist()
             return .awaitingPromote
         case .promote:
-            try setWeight(100, at: index)
-            try target.promote(execId: execution.exec_id)
+            // A run that crashed after the target promoted the candidate (before the execution
+            // said so) finds it done: only the records are written again.
+            if try !target.isPromoted(execId: execution.exec_id) {
+                try setWeight(100, at: index)
+                try target.promote(execId: execution.exec_id)
+            }
             execution.endPromoted(meta: &meta, at: clock.unixMs(step: tick))
             try record(index, kind: "deploy.promote", outcome: .allow, code: ReasonCode.deployPromoted,
                    message: "candidate promoted to stable at weight 100")

@@ -51,6 +51,13 @@ struct TargetDriver {
         return try state.write { tx in try tx.putBlob(document, logicalName: "runtime.probe") }
     }
 
+    /// The candidate of this run is already the stable slot: the target promoted it.
+    func isPromoted(execId: String) throws -> Bool {
+        guard let router = try RouterState.load(state: state, execId: execId) else { return false }
+        return router.candidate.status == .stopped && router.stable.revision_digest == layout.revision
+            && router.candidate.revision_digest == layout.revision
+    }
+
     func promote(execId: String) throws {
         try state.write { tx in _ = try target.promote(execId: execId, nowUnixMs: now, in: tx) }
     }

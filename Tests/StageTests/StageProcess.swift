@@ -45,6 +45,21 @@ enum StageProcess {
 
     static var x07lp: String { repoRoot + "/scripts/x07lp" }
 
+    /// Runs a stage with its output discarded; true when a signal ended it (the crash hook's
+    /// SIGKILL), false when it exited.
+    static func runUntilSignal(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ["X07LP_CONTRACTS_DIR": repoRoot + "/contracts"].merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+    }
+
     /// A child that refuses its input early closes the pipe while we still write to it; that
     /// must be an EPIPE for the writer, not a signal that kills the test runner.
     static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
