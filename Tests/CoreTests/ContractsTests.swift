@@ -12,7 +12,7 @@ import XCTest
 final class ContractsTests: XCTestCase {
     static let metaSchemaID = "https://x07lp.dev/contracts/meta/x07lp.schema-subset.schema.json"
 
-    /// `contracts/` of this checkout (Tests/LPSharedTests/ -> ../../contracts).
+    /// `contracts/` of this checkout (Tests/CoreTests/ -> ../../contracts).
     static let contractsDirectory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()
         .deletingLastPathComponent()

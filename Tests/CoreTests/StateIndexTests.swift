@@ -21,7 +21,7 @@ final class StateIndexTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    // MARK: record builders (shapes of Sources/LPShared/Records and contracts/)
+    // MARK: record builders (shapes of Sources/LPModel/Records and contracts/)
 
     static func execId(_ n: Int) -> String { Identifier.make(.execution, parts: ["test", String(n)]) }
     static func runId(_ n: Int) -> String { Identifier.make(.run, parts: ["test", String(n)]) }
