@@ -58,7 +58,10 @@ public struct IncidentStore {
         let location = IncidentLocation(app: app, env: env, id: id)
 
         return try state.write { tx in
-            if state.exists(location.bundlePath), let existing = try? load(location) {
+            // The same capture again returns what it wrote (a damaged one is an error, never
+            // overwritten); one that a crash left without its meta is written to the end.
+            if state.exists(location.bundlePath), state.exists(location.metaPath) {
+                let existing = try load(location)
                 return Stored(location: location, bundle: existing.bundle, bundleRef: existing.bundleRef, meta: existing.meta,
                               artifacts: [], created: false)
             }
