@@ -6,7 +6,7 @@ import LPStage
 import LPIncident
 import Foundation
 
-/// The step machine of SPEC §8.2. Runs the expanded plan from the first step not yet done,
+/// The step machine (docs/deploy.md#the-step-machine). Runs the expanded plan from the first step not yet done,
 /// records a decision per step with its evidence, persists the execution after every step (a
 /// crash leaves the last finished step on disk) and watches for control actions between steps
 /// and during pauses.

@@ -1,6 +1,6 @@
 import LPStage
 
-/// lp-apply: the deploy step machine (SPEC §8.2) on the local target (§8.3).
+/// lp-apply: the deploy step machine on the local target (docs/deploy.md).
 public enum ApplyStage {
     public static let definition = StageDefinition(
         name: "lp-apply",

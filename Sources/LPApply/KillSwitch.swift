@@ -5,7 +5,7 @@ import LPIndex
 import LPStage
 import LPIncident
 
-/// Kill switches latch (SPEC §8.4): `control/kill/platform.json` stops every run,
+/// Kill switches latch (docs/deploy.md#kill-switches): `control/kill/platform.json` stops every run,
 /// `control/kill/app:<app>/<env>.json` the runs of one app in one environment, until unkilled.
 enum KillSwitch {
     static func scopes(appId: String, environment: String) -> [String] {

@@ -4,7 +4,7 @@ import LPIndex
 import LPStage
 import LPIncident
 
-/// SLO evaluation (SPEC §8.2): each indicator reads the metric named by it. error_rate is ok iff
+/// SLO evaluation (docs/deploy.md): each indicator reads the metric named by it. error_rate is ok iff
 /// observed ≤ max, availability iff observed ≥ min, latency_p95_ms iff observed ≤ max_ms.
 /// Any violation ⇒ rollback; otherwise a missing metric ⇒ inconclusive; otherwise promote.
 enum SLOEvaluation {

@@ -1,7 +1,7 @@
 import LPCore
 import LPState
 import LPModel
-/// The tables of `index.sqlite` (SPEC §10, documented as a read-only SQL surface in
+/// The tables of `index.sqlite` (documented as a read-only SQL surface in
 /// docs/index.md). Table and column names follow the reference system. Any change here must
 /// bump `version`: an index with another `PRAGMA user_version` is rebuilt.
 enum IndexSchema {

@@ -7,7 +7,7 @@ import Foundation
 import Glibc
 #endif
 
-/// The derived query index `<state>/index.sqlite` (SPEC §10, docs/index.md): a SQLite cache of
+/// The derived query index `<state>/index.sqlite` (docs/index.md): a SQLite cache of
 /// the state files, which stay the source of truth. `open` checks it is current (a cheap
 /// fingerprint of the record directories) and rebuilds it from the files when it is missing,
 /// damaged, of another schema version or stale. Writers keep it current incrementally with

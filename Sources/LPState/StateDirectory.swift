@@ -1,7 +1,7 @@
 import LPCore
 import Foundation
 
-/// The state directory (SPEC §6) and the typed paths inside it. Path components that come from
+/// The state directory (docs/state.md) and the typed paths inside it. Path components that come from
 /// documents (app ids, environments, record ids) are checked before they touch the file system.
 public struct StateDirectory: Sendable {
     public let root: String

@@ -6,7 +6,7 @@
 import Foundation
 import XCTest
 
-/// The derived query index (SPEC §10, docs/index.md): built from the state files, reused while
+/// The derived query index (docs/index.md): built from the state files, reused while
 /// current, rebuilt when missing, damaged or stale, kept current incrementally by writers.
 final class StateIndexTests: XCTestCase {
     var root = ""

@@ -12,7 +12,7 @@
 import Foundation
 import XCTest
 
-/// The routing rule, the router state and the local target (SPEC §8.3). Expected buckets and
+/// The routing rule, the router state and the local target (docs/deploy.md). Expected buckets and
 /// ports were computed independently with Python's hashlib:
 /// `int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % 100`.
 final class LocalTargetTests: XCTestCase {

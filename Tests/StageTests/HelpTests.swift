@@ -81,7 +81,7 @@ final class HelpTests: XCTestCase {
     }
 
     /// Every x07lp verb and the flags it accepts besides --state-dir, --now-unix-ms and --json
-    /// (SPEC §11, the reference flag names).
+    /// (docs/testing.md#wrapper-flag-names: the reference flag names).
     static let wrapperVerbs: [(verb: [String], flags: [String])] = [
         (["deploy", "accept"], ["--change", "--pack-dir", "--pack", "--pack-manifest", "--ops", "--slo", "--policy",
                                 "--provenance", "--trusted-key"]),

@@ -12,7 +12,7 @@ import LPQuery
 import Foundation
 import XCTest
 
-/// The raw SPEC §4 pipeline on the example pack, composed as users compose it:
+/// The raw stage pipeline (docs/stages.md#pipelines) on the example pack, composed as users compose it:
 /// `lp-validate | lp-plan | lp-apply | lp-query deploy --view summary` through `sh -c` (dash) with
 /// plain pipes, through `bash -o pipefail -c`, and with each arrow saved to a file and fed to the
 /// next stage later, the state directory moved in between. (The wrapper's pipelines, which pass

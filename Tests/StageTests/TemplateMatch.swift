@@ -11,7 +11,7 @@ import LPRegress
 import LPQuery
 import Foundation
 
-/// Compares an actual document with an expected template (SPEC §13): `"__ANY__"` matches any
+/// Compares an actual document with an expected template (docs/testing.md#templates): `"__ANY__"` matches any
 /// value; objects match when every expected key is present and matches; arrays when the
 /// expected items match a prefix of the actual ones. `wildcardKeys` turns the values of those
 /// keys into wildcards (for goldens that pin ids and digests of another system's run).

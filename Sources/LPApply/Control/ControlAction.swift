@@ -5,7 +5,7 @@ import LPIndex
 import LPStage
 import LPIncident
 
-/// What every control action shares (docs/controls.md): in one write transaction, change the state, write
+/// What every control action shares (docs/deploy.md#control-actions): in one write transaction, change the state, write
 /// an Ed25519-signed decision record, store the `lp.control.action.result@0.1.0` under
 /// control/actions/, and return it. The change itself is the `apply` closure of each kind.
 struct ControlAction {

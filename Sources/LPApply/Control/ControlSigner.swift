@@ -9,7 +9,7 @@ import Foundation
 import Glibc
 #endif
 
-/// The Ed25519 key that signs control decisions (SPEC §8.4).
+/// The Ed25519 key that signs control decisions (docs/deploy.md#control-actions).
 ///
 /// Without `--signing-key`, the key is `<state>/keys/control.ed25519.key.pem` (PKCS#8 PEM, mode
 /// 0600, in a 0700 `keys/` directory), created on first use together with

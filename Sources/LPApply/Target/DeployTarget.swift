@@ -4,7 +4,7 @@ import LPModel
 import LPIndex
 import LPStage
 import LPIncident
-/// The operations lp-apply drives a deployment with (SPEC §8.3). `LocalTarget` implements them
+/// The operations lp-apply drives a deployment with (docs/deploy.md). `LocalTarget` implements them
 /// over the state directory; a provider adapter implements the same contract elsewhere.
 ///
 /// Contract shared by every mutating operation:

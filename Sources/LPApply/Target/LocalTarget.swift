@@ -6,7 +6,7 @@ import LPStage
 import LPIncident
 import Foundation
 
-/// The local target (SPEC §8.3): each slot is a directory `runtime/<exec>/<slot>` holding the
+/// The local target (docs/deploy.md): each slot is a directory `runtime/<exec>/<slot>` holding the
 /// pack's served tree (see `SlotTree`), which a web server can serve as it is, and the routing
 /// state is `router/<exec>.json`. Nothing runs: starting a slot means checking its tree.
 ///

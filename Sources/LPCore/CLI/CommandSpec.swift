@@ -59,7 +59,7 @@ public struct CommandSpec: Sendable {
     }
 }
 
-/// Options every stage accepts (SPEC §3).
+/// Options every stage accepts (docs/stages.md#common-options).
 public enum CommonOptions {
     public static let all: [OptionSpec] = [
         OptionSpec("--in", value: "FILE", "read the input document from FILE ('-' = stdin)"),

@@ -5,7 +5,7 @@ public enum Slot: String, Codable, CaseIterable, Sendable {
     case stable, candidate
 }
 
-/// The routing rule of SPEC §8.3, as pure functions: a request's route key falls in one of 100
+/// The routing rule (docs/deploy.md#routing), as pure functions: a request's route key falls in one of 100
 /// buckets, and buckets below the candidate weight go to the candidate. The same key always
 /// lands in the same bucket, so a user sticks to one slot while the weight does not cross it.
 public enum RoutingRule {

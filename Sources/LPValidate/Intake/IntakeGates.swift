@@ -1,7 +1,7 @@
 import LPCore
 import LPModel
 
-/// The gates of SPEC §7.2–7.5 over an ingested pack. Pure: reads the inputs, returns findings.
+/// The intake gates (docs/intake.md#gates) over an ingested pack. Pure: reads the inputs, returns findings.
 struct IntakeGates {
     struct Outcome {
         var gates: [(name: String, findings: [Finding])]

@@ -4,7 +4,7 @@ import LPModel
 import LPIndex
 import LPStage
 
-/// Where a file sits in the state directory (SPEC §6) and therefore what `state verify` checks.
+/// Where a file sits in the state directory (docs/state.md#layout) and therefore what `state verify` checks.
 enum StateArea: Equatable {
     /// `store/blobs/sha256/<prefix>/<name>`
     case blob(prefix: String, name: String)
