@@ -26,7 +26,8 @@ let stages = [
 
 let package = Package(
     name: "x07lp",
-    products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) },
+    products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
+        + [.executable(name: "lp-catalog", targets: ["lp-catalog"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -42,6 +43,10 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) }),
         .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }),
+        // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
+        // nothing depends on it.
+        .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
+        .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
     ]
     + stages.map { stage in
         .target(name: stage.library,

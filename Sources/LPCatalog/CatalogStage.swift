@@ -1,0 +1,25 @@
+import LPStage
+import LPValidate
+import LPPlan
+import LPIncident
+import LPApply
+import LPRegress
+import LPQuery
+
+/// lp-catalog: what the stages declare, read from their own `StageDefinition`s, for tools that
+/// compose them. `lp-catalog routes` prints the routing table scripts/x07lp sources
+/// (scripts/x07lp.routes), so a flag is declared once, in its command's spec.
+///
+/// It depends on every stage library and nothing depends on it.
+public enum CatalogStage {
+    public static let definition = StageDefinition(
+        name: "lp-catalog",
+        summary: "what the stages declare, for the x07lp wrapper: the routing table of their flags",
+        commands: [RoutesCommand.command])
+
+    /// The stages the catalog describes.
+    public static let stages: [StageDefinition] = [
+        ValidateStage.definition, PlanStage.definition, ApplyStage.definition,
+        IncidentStage.definition, RegressStage.definition, QueryStage.definition,
+    ]
+}
