@@ -19,11 +19,14 @@ enum ApplyCommand {
             usage: ["lp-apply [--metrics-dir DIR | --metrics FILE...] [--pause-scale X] [--retry-budget N] < execution.json",
                     "lp-apply --deployment-id ID --metrics-dir DIR"],
             options: [
-                OptionSpec("--deployment-id", value: "ID", "run the stored execution ID instead of reading stdin"),
-                OptionSpec("--metrics-dir", value: "DIR", "analysis.1.json, analysis.2.json, ... consumed one per analysis attempt"),
+                OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "run the stored execution ID instead of reading stdin"),
+                StageOptions.acceptedRun,
+                OptionSpec("--metrics-dir", value: "DIR", aliases: ["--fixture"],
+                           "analysis.1.json, analysis.2.json, ... consumed one per analysis attempt"),
                 OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots consumed before --metrics-dir, in order"),
                 OptionSpec("--pause-scale", value: "X", "multiply every pause_s by X (default 1; 0 in tests)"),
                 OptionSpec("--retry-budget", value: "N", "analysis attempts per step before giving up (default 3, at most 16)"),
+                StageOptions.target,
             ],
             examples: [
                 "lp-validate --pack app.tar.zst < cr.json | lp-plan | lp-apply --metrics-dir metrics/ --pause-scale 0",
@@ -39,6 +42,7 @@ enum ApplyCommand {
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         let execution = try ExecutionInput.load(ctx, catalog: catalog)
+        try AcceptedInputs.refuseValidateOnly(execution, state: ctx.state, verb: "run")
         guard let planRef = execution.plan else {
             throw LPError(.usage, code: "LP_EXECUTION_NOT_PLANNED", "deployment \(execution.exec_id) has no plan yet: run lp-plan first")
         }
@@ -55,17 +59,23 @@ enum ApplyCommand {
         let accepted = try AcceptedInputs.load(state: ctx.state, runId: execution.run_id)
         try KillSwitch.refuseIfEngaged(state: ctx.state, appId: accepted.appId, environment: accepted.environment)
 
-        let lease = try DeploymentLease(state: ctx.state, execId: execution.exec_id)
-        defer { withExtendedLifetime(lease) {} }
-
+        // Everything the run will need is read and checked before the first write.
         let blobs = BlobStore(state: ctx.state)
         let plan = try blobs.readJSON(planRef.digest)
         let steps = try RunStep.expand(plan: plan)
-        let slo = try plan["slo_profile"]?["sha256"]?.stringValue.map { sha -> (json: JSON, digest: DigestRef) in
-            let bytes = try blobs.read(sha)
-            return (try JSONParser.parse(bytes), DigestRef(of: bytes))
+        let slo = try sloProfile(of: plan, blobs: blobs, catalog: catalog)
+        if slo == nil, steps.contains(where: \.isAnalysis) {
+            throw LPError(.invalidInput, code: "LP_SLO_PROFILE_MISSING",
+                          "the plan of \(execution.exec_id) has analysis steps but no SLO profile: plan it again with --slo FILE")
         }
-        let feed = MetricsFeed(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"), catalog: catalog)
+        let feed = try MetricsFeed.load(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"),
+                                        appId: accepted.appId, catalog: catalog)
+
+        let lease = try RunLease.deployment(execution.exec_id, state: ctx.state)
+        let targetLease = try RunLease.target(appId: accepted.appId, environment: accepted.environment, state: ctx.state)
+        defer { withExtendedLifetime((lease, targetLease)) {} }
+        try refuseConcurrentDeployment(ctx, accepted: accepted, execId: execution.exec_id)
+
         let runId = Identifier.make(.run, parts: ["deploy", execution.exec_id, planRef.digest.sha256,
                                                   String(execution.steps.count), String(ctx.clock.unixMs())])
         var meta = ExecutionMetaLocal.current(of: execution, accepted: accepted, nowUnixMs: ctx.clock.unixMs())
@@ -85,6 +95,31 @@ enum ApplyCommand {
         let ending = try engine.run()
         try record.write(engine: engine, status: DeployRunRecord.status(of: ending))
         return output(engine: engine, ending: ending, runId: runId)
+    }
+
+    /// The plan's SLO profile from the content store, checked against its contract (a profile
+    /// stored by another tool may lack an objective, which would pass every analysis).
+    static func sloProfile(of plan: JSON, blobs: BlobStore, catalog: ContractCatalog) throws -> (json: JSON, digest: DigestRef)? {
+        guard let sha = plan["slo_profile"]?["sha256"]?.stringValue else { return nil }
+        try StateDirectory.checkComponent(sha, what: "SLO profile digest")
+        let bytes = try blobs.read(sha)
+        let json: JSON
+        do { json = try JSONParser.parse(bytes) } catch {
+            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "SLO profile blob \(sha) is not JSON: \(error)")
+        }
+        try catalog.validate(json, as: SchemaVersion.sloProfile, source: "SLO profile \(sha.prefix(12))")
+        return (json, DigestRef(of: bytes))
+    }
+
+    /// One deployment of an app/env runs at a time: another one still `started` (running, or
+    /// paused mid-run) must finish first (exit 17, naming it).
+    static func refuseConcurrentDeployment(_ ctx: StageContext, accepted: AcceptedInputs, execId: String) throws {
+        let (index, _) = try StateIndex.open(state: ctx.state)
+        guard let other = try index.startedExecutions(appId: accepted.appId, environment: accepted.environment,
+                                                      excluding: execId).first else { return }
+        throw LPError(.stateLocked, code: "LP_DEPLOYMENT_IN_PROGRESS",
+                      "deployment \(other.exec_id) of \(accepted.appId) in \(accepted.environment) is still started; finish it "
+                      + "(x07lp deploy run --deployment-id \(other.exec_id)) or stop it (x07lp deploy stop --deployment-id \(other.exec_id)) first")
     }
 
     /// The pack of the app/env's last promoted deployment (found through the query index), if any.
@@ -115,21 +150,34 @@ enum ApplyCommand {
     }
 }
 
-/// One lp-apply per deployment at a time: an flock held for the whole run on
-/// `runtime/<exec>/.apply.lock`. A second run exits 17 at once.
-final class DeploymentLease {
+/// A lock held for a whole run (`flock`, dropped by the kernel if the run dies): one lp-apply
+/// per deployment (`runtime/<exec>/.apply.lock`) and one per app/env
+/// (`runtime/.targets/<app>@<env>.lock`). A second run exits 17 at once.
+final class RunLease {
     private let fd: Int32
 
-    init(state: StateDirectory, execId: String) throws {
-        let directory = state.path("runtime/\(execId)")
-        try AtomicFile.makeDirectories(directory)
-        let fd = open(directory + "/.apply.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicFile.ioError("open", directory + "/.apply.lock") }
+    private init(path: String, busy: LPError) throws {
+        try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AtomicFile.ioError("open", path) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw LPError(.stateLocked, code: "LP_DEPLOYMENT_BUSY", "deployment \(execId) is being run by another lp-apply")
+            throw busy
         }
         self.fd = fd
+    }
+
+    static func deployment(_ execId: String, state: StateDirectory) throws -> RunLease {
+        try RunLease(path: state.path("runtime/\(execId)/.apply.lock"),
+                     busy: LPError(.stateLocked, code: "LP_DEPLOYMENT_BUSY", "deployment \(execId) is being run by another lp-apply"))
+    }
+
+    static func target(appId: String, environment: String, state: StateDirectory) throws -> RunLease {
+        try StateDirectory.checkComponent(appId, what: "app id")
+        try StateDirectory.checkComponent(environment, what: "environment")
+        return try RunLease(path: state.path("runtime/.targets/\(appId)@\(environment).lock"),
+                            busy: LPError(.stateLocked, code: "LP_DEPLOYMENT_IN_PROGRESS",
+                                          "another lp-apply is running a deployment of \(appId) in \(environment)"))
     }
 
     deinit {

@@ -192,18 +192,19 @@ struct ApplyEngine {
         while true {
             let attempt = (meta.retry_budget.consumed[key] ?? 0) + 1
             if attempt > meta.retry_budget.max_attempts_per_step {
-                fail(step: index, outcome: .failed)
+                // The deployment fails where it stands: the candidate keeps its weight for inspection.
+                fail(step: index, status: .failed, outcome: .failed)
                 try record(index, kind: "deploy.analysis.slo", outcome: .deny, code: ReasonCode.retryBudgetExhausted,
-                       message: "analysis stayed inconclusive for \(attempt - 1) attempts")
+                           message: "analysis stayed inconclusive for \(attempt - 1) attempts", attempt: attempt)
                 try persist()
                 return .retryExhausted
             }
-            guard let snapshot = try feed.next() else {
+            guard let snapshot = feed.next() else {
                 meta.control_state = .paused
                 meta.pause_reason = "metrics snapshot missing for step \(index)"
                 execution.steps[index].status = .running
                 try record(index, kind: "deploy.analysis.slo", outcome: .error, code: ReasonCode.metricsSnapshotMissing,
-                       message: "no metrics snapshot left for attempt \(attempt) of step \(index)")
+                           message: "no metrics snapshot left for attempt \(attempt) of step \(index)", attempt: attempt)
                 try persist()
                 return .metricsMissing
             }
@@ -269,9 +270,9 @@ struct ApplyEngine {
                                     logical_name: ref.logical_name, store_uri: ref.store_uri))
     }
 
-    /// The step failed and took the deployment with it.
-    private mutating func fail(step index: Int, outcome: DeployOutcome) {
-        execution.end(.failed, outcome: outcome, meta: &meta, at: clock.unixMs(step: tick))
+    /// The step failed and ended the deployment.
+    private mutating func fail(step index: Int, status: ExecutionStatus, outcome: DeployOutcome) {
+        execution.end(status, outcome: outcome, meta: &meta, at: clock.unixMs(step: tick))
         execution.steps[index].status = .error
         execution.steps[index].ended_unix_ms = now()
     }
@@ -282,7 +283,8 @@ struct ApplyEngine {
         try setWeight(0, at: index)
         try target.stopCandidate(execId: execution.exec_id)
         meta.candidateStopped(at: clock.unixMs(step: tick))
-        fail(step: index, outcome: .rolledBack)
+        // A rollback completes the deployment: the old release serves everything again.
+        fail(step: index, status: .completed, outcome: .rolledBack)
         // The store updates the stored execution's incident counts; persist() keeps them.
         artifacts += try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
                                                   packManifest: packManifest, decisionId: decisionRefs.last?.id,

@@ -1,35 +1,76 @@
 import LPCore
-import LPModel
-import LPIndex
 import Foundation
 
 /// The metrics snapshots of a run, consumed one per analysis attempt in order: `--metrics FILE`
-/// (repeatable) first, then `analysis.1.json`, `analysis.2.json`, … from `--metrics-dir`.
-/// Each is checked against `x07.metrics.snapshot@0.1.0` when it is taken.
+/// (repeatable) first, then `analysis.1.json`, `analysis.2.json`, … from `--metrics-dir`. Every
+/// snapshot is read and checked before the run moves any traffic (`load`): it must satisfy
+/// `x07.metrics.snapshot@0.1.0` and describe this app, and the directory's `analysis.*.json`
+/// files must be numbered 1, 2, 3, … without gaps, so a misnamed file cannot be skipped silently.
 struct MetricsFeed {
-    let files: [String]
-    let directory: String?
-    let catalog: ContractCatalog
+    let snapshots: [ContractDocument]
     private(set) var consumed = 0
 
-    init(files: [String], directory: String?, catalog: ContractCatalog) {
-        self.files = files
-        self.directory = directory
-        self.catalog = catalog
+    init(snapshots: [ContractDocument]) { self.snapshots = snapshots }
+
+    /// Reads and checks every snapshot the run may consume (exit 2 for a missing source, 3 for a
+    /// snapshot that is invalid, misnamed or of another service).
+    static func load(files: [String], directory: String?, appId: String, catalog: ContractCatalog) throws -> MetricsFeed {
+        var paths = files
+        if let directory { paths += try numberedSnapshots(in: directory) }
+        let snapshots = try paths.map { path -> ContractDocument in
+            let document = try ContractDocument(path: path, contract: SchemaVersion.metricsSnapshot, catalog: catalog)
+            let service = document.json["service"]?.stringValue ?? ""
+            guard service == appId else {
+                throw LPError(.invalidInput, code: "LP_METRICS_SERVICE_MISMATCH",
+                              "\(path) is a snapshot of service \"\(service.prefix(80))\", but this deployment is of \(appId)")
+            }
+            return document
+        }
+        return MetricsFeed(snapshots: snapshots)
+    }
+
+    /// `analysis.1.json` … `analysis.N.json` of `directory`, in order; other files are ignored.
+    static func numberedSnapshots(in directory: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw LPError(.usage, code: "LP_METRICS_DIR_NOT_FOUND", "--metrics-dir \(directory): no such directory")
+        }
+        guard isDirectory.boolValue else {
+            throw LPError(.usage, code: "LP_METRICS_DIR_NOT_FOUND", "--metrics-dir \(directory) is not a directory")
+        }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw LPError(.usage, code: "LP_METRICS_DIR_UNREADABLE", "cannot list --metrics-dir \(directory): \(error.localizedDescription)")
+        }
+        var numbered: [Int: String] = [:]
+        for name in names.sorted() where name.lowercased().hasPrefix("analysis") && name.lowercased().hasSuffix(".json") {
+            guard let number = snapshotNumber(name) else {
+                throw LPError(.invalidInput, code: "LP_METRICS_SNAPSHOT_NAME",
+                              "\(directory)/\(name): snapshot files are named analysis.1.json, analysis.2.json, … (no leading zeros)")
+            }
+            numbered[number] = name
+        }
+        let ordered = numbered.keys.sorted()
+        if let gap = ordered.enumerated().first(where: { $0.offset + 1 != $0.element }) {
+            throw LPError(.invalidInput, code: "LP_METRICS_SNAPSHOT_NAME",
+                          "\(directory) has no analysis.\(gap.offset + 1).json but has analysis.\(gap.element).json: number them 1, 2, 3, … without gaps")
+        }
+        return ordered.compactMap { numbered[$0].map { directory + "/" + $0 } }
+    }
+
+    /// N of `analysis.N.json` (N ≥ 1, no sign or leading zero), else nil.
+    static func snapshotNumber(_ name: String) -> Int? {
+        guard name.hasPrefix("analysis."), name.hasSuffix(".json") else { return nil }
+        let digits = name.dropFirst("analysis.".count).dropLast(".json".count)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.first != "0",
+              digits.count <= 6 else { return nil }
+        return Int(digits)
     }
 
     /// The next snapshot, or nil when none is left.
-    mutating func next() throws -> ContractDocument? {
-        let path: String
-        if consumed < files.count {
-            path = files[consumed]
-        } else if let directory {
-            path = directory + "/analysis.\(consumed - files.count + 1).json"
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
-        } else {
-            return nil
-        }
-        consumed += 1
-        return try ContractDocument(path: path, contract: SchemaVersion.metricsSnapshot, catalog: catalog)
+    mutating func next() -> ContractDocument? {
+        guard consumed < snapshots.count else { return nil }
+        defer { consumed += 1 }
+        return snapshots[consumed]
     }
 }

@@ -28,6 +28,11 @@ enum RunStep: Equatable {
         }
     }
 
+    var isAnalysis: Bool {
+        if case .analysis = self { return true }
+        return false
+    }
+
     /// Steps that come from the plan (a rerun may skip them); the others are the target's own.
     var isPlanStep: Bool {
         switch self {
@@ -57,8 +62,12 @@ enum RunStep: Equatable {
             let auto = strategy["blue_green"]?["auto_promote"]?.boolValue ?? false
             return [.prepare, .startCandidate, .analysis(require: .promote), auto ? .promote : .awaitPromote]
         }
+        guard strategy["type"] == "canary", let canary = strategy["canary"]?["steps"]?.arrayValue, !canary.isEmpty else {
+            throw LPError(.unsupportedPlanStep, code: "LP_PLAN_STEP_UNSUPPORTED",
+                          "the plan's strategy \(strategy.canonicalString.prefix(120)) is neither blue_green nor a canary with steps")
+        }
         var steps: [RunStep] = [.prepare, .startCandidate]
-        for (index, step) in (strategy["canary"]?["steps"]?.arrayValue ?? []).enumerated() {
+        for (index, step) in canary.enumerated() {
             if let pct = step["set_weight"]?.intValue, (0...100).contains(pct) {
                 steps.append(.setWeight(pct))
             } else if let seconds = step["pause_s"]?.intValue, seconds >= 0 {

@@ -17,7 +17,8 @@ enum RoutesCommand {
             notes: ["For each command of each stage, keyed <stage without lp->[_<command words>] with \"-\" spelled \"_\",",
                     "the variables lp_values_<key> (its own flags that take a value), lp_switches_<key> (its own flags",
                     "that take none) and lp_synopsis_<key> (--flag=VALUE, \"...\" when repeatable); the options every",
-                    "command accepts have the key common.",
+                    "command accepts have the key common. Aliases of an option (--ops-profile for --ops) are listed in",
+                    "lp_values_/lp_switches_ like the option, so the wrapper routes every spelling; the synopsis omits them.",
                     "Lists are space-separated and sorted; the output depends only on the stages' declarations."]),
         body: { _ in
             let table = try RoutesTable(stages: CatalogStage.stages)

@@ -48,8 +48,17 @@ public struct RoutesTable: Sendable {
                               "\(commands[index - 1].label) and \(route.label) share the routing key \(route.key)")
             }
         }
-        for option in self.common + commands.flatMap(\.options) where !Self.isFlagName(option.name) {
-            throw LPError(.internalError, code: "LP_INTERNAL", "\"\(option.name)\" is not a --flag name the wrapper can route")
+        for name in self.common.flatMap(\.spellings) + commands.flatMap({ $0.options.flatMap(\.spellings) })
+        where !Self.isFlagName(name) {
+            throw LPError(.internalError, code: "LP_INTERNAL", "\"\(name)\" is not a --flag name the wrapper can route")
+        }
+        let commonSpellings = Set(self.common.flatMap(\.spellings))
+        for route in commands {
+            var seen = Set<String>()
+            for name in route.options.flatMap(\.spellings) where !seen.insert(name).inserted || commonSpellings.contains(name) {
+                throw LPError(.internalError, code: "LP_INTERNAL",
+                              "\(route.label): \(name) names two options (an alias must not repeat a name or another alias)")
+            }
         }
     }
 
@@ -62,11 +71,14 @@ public struct RoutesTable: Sendable {
             && name.dropFirst(2).allSatisfy { $0.isASCII && ($0.isLowercase || $0.isUppercase || $0.isNumber || $0 == "-") }
     }
 
-    static func values(_ options: [OptionSpec]) -> [String] { options.filter { $0.valueName != nil }.map(\.name) }
-    static func switches(_ options: [OptionSpec]) -> [String] { options.filter { $0.valueName == nil }.map(\.name) }
+    /// Flags that take a value, aliases included (the wrapper routes every spelling), sorted.
+    static func values(_ options: [OptionSpec]) -> [String] { options.filter { $0.valueName != nil }.flatMap(\.spellings).sorted() }
+    /// Flags that take none, aliases included, sorted.
+    static func switches(_ options: [OptionSpec]) -> [String] { options.filter { $0.valueName == nil }.flatMap(\.spellings).sorted() }
 
     /// `--flag=VALUE` (with `...` when repeatable) or `--switch`, space-free so a shell can split
-    /// the list; spaces in a value name become `_`.
+    /// the list; spaces in a value name become `_`. Aliases are left out (each command's help
+    /// lists them).
     static func synopsis(_ options: [OptionSpec]) -> [String] {
         options.map { option in
             let value = option.valueName.map { "=" + String($0.map { $0 == " " ? "_" : $0 }) } ?? ""
@@ -84,8 +96,8 @@ public struct RoutesTable: Sendable {
             "#",
             "# Each command of each stage has a key, <stage without lp->[_<command words>] with \"-\" spelled \"_\"",
             "# (lp-plan's default command: plan; lp-incident capture: incident_capture), and three variables:",
-            "#   lp_values_<key>    its own flags that take a value",
-            "#   lp_switches_<key>  its own flags that take none",
+            "#   lp_values_<key>    its own flags that take a value, aliases included",
+            "#   lp_switches_<key>  its own flags that take none, aliases included",
             "#   lp_synopsis_<key>  its own flags for help text: --flag=VALUE, \"...\" when repeatable",
             "# The options every command accepts have the key common and are not repeated per command.",
             "# Lists are space-separated and sorted, so",
@@ -118,7 +130,7 @@ public struct RoutesTable: Sendable {
     }
 
     /// The same table for `--report`: `{common: {values, switches}, commands: [{key, stage,
-    /// words, values, switches}]}`.
+    /// words, values, switches, aliases}]}`; `aliases` maps each alias to its option's name.
     public var json: JSON {
         func lists(_ options: [OptionSpec]) -> [String: JSON] {
             ["values": .array(Self.values(options).map(JSON.string)),
@@ -129,6 +141,9 @@ public struct RoutesTable: Sendable {
             row["key"] = .string(route.key)
             row["stage"] = .string(route.stage)
             row["words"] = .array(route.words.map(JSON.string))
+            row["aliases"] = .object(Dictionary(uniqueKeysWithValues: route.options.flatMap { option in
+                option.aliases.map { ($0, JSON.string(option.name)) }
+            }))
             return .object(row)
         }
         return ["common": .object(lists(common)), "commands": .array(rows)]

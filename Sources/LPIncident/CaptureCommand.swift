@@ -19,7 +19,7 @@ enum CaptureCommand {
                     "lp-incident capture --request FILE --response FILE --trace FILE < execution.json",
                     "lp-incident capture --deployment-id ID < pair.json   ({\"request\": ..., \"response\": ..., \"trace\": ...})"],
             options: [
-                OptionSpec("--deployment-id", value: "ID", "the deployment the incident happened in"),
+                OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "the deployment the incident happened in"),
                 OptionSpec("--app-id", value: "APP", "with --env: the app's latest deployment"),
                 OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
                 OptionSpec("--request", value: "FILE", "x07.http.request.envelope@0.1.0 of the failing request"),
@@ -30,6 +30,7 @@ enum CaptureCommand {
                 OptionSpec("--source", value: "S",
                            "\(IncidentMeta.sources.joined(separator: ", ")) (default: router for http_5xx, slo for slo_rollback, else manual)"),
                 OptionSpec("--reason", value: "TEXT", "free text kept as the bundle's notes"),
+                StageOptions.target,
             ],
             examples: ["lp-incident capture --deployment-id lpexec_... --request req.json --response resp.json --trace trace.json",
                        "x07lp incident capture --app-id example.hello.web --env staging --request req.json --response resp.json --json"],

@@ -17,6 +17,7 @@ enum ResolveCommand {
             options: [
                 OptionSpec("--incident-id", value: "ID", "the incident (else the bundle or report on stdin names it)"),
                 OptionSpec("--reason", value: "TEXT", "why it is resolved (kept in the decision)"),
+                StageOptions.target,
             ],
             examples: ["x07lp incident resolve --incident-id lpinc_... --reason \"fixed in 1.2.3\" --json"],
             exitCodes: [.ok, .usage, .invalidInput, .stateLocked, .stateCorrupt],

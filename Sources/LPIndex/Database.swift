@@ -10,6 +10,8 @@ struct SQLiteError: Error, CustomStringConvertible {
 
     /// The file is damaged or is not a database at all: the index must be rebuilt.
     var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
+    /// The index cannot be written here (read-only file, directory or file system).
+    var meansReadOnly: Bool { code == SQLITE_READONLY || code == SQLITE_PERM }
     var description: String { "sqlite error \(code): \(message)" }
 }
 
@@ -78,6 +80,21 @@ final class Database {
         }
         handle = db
         self.path = path
+        sqlite3_busy_timeout(db, 10_000)
+    }
+
+    /// Opens a `file:` URI read-only (`mode=ro`, `immutable=1`, ...): never creates or writes
+    /// anything. The URI's path must be escaped (`IndexFile.uri`).
+    init(readOnlyURI uri: String) throws {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot allocate a connection"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc & 0xff, message: "\(uri): \(message)")
+        }
+        handle = db
+        self.path = uri
         sqlite3_busy_timeout(db, 10_000)
     }
 

@@ -8,8 +8,8 @@ import Glibc
 
 /// The full rebuild: reads every record of the state directory into an empty database.
 /// Runs before executions and decisions (so a planned execution finds its app through its run),
-/// then the other record kinds, the incident directories and the blob metas; the target heads
-/// are computed once at the end.
+/// then the other record kinds, the incident and regression directories and the blob metas; the
+/// target heads are computed once at the end.
 struct IndexBuilder {
     let state: StateDirectory
 
@@ -25,12 +25,12 @@ struct IndexBuilder {
             }
             try killSwitches(writer)
             try incidents(writer)
+            try regressions(writer)
             try blobs(writer)
             try writer.rebuildHeads()
             try IndexFingerprint.replaceAll(stamps, in: db)
-            try db.run("INSERT OR REPLACE INTO index_meta(key, value) VALUES ('built_unix_ms', ?)", [.text(String(nowUnixMs))])
-            try db.run("INSERT OR REPLACE INTO index_meta(key, value) VALUES ('schema_version', ?)",
-                       [.text(String(IndexSchema.version))])
+            try db.run("INSERT OR REPLACE INTO meta(k, v) VALUES ('built_unix_ms', ?)", [.text(String(nowUnixMs))])
+            try db.run("INSERT OR REPLACE INTO meta(k, v) VALUES ('schema_version', ?)", [.text(String(IndexSchema.version))])
         }
     }
 
@@ -67,6 +67,22 @@ struct IndexBuilder {
                     try writer.incidentRow(location, bundle: bundle, meta: meta)
                 }
             }
+        }
+    }
+
+    /// regressions/<regression_id>/{request,result}.json
+    private func regressions(_ writer: IndexWriter) throws {
+        for entry in Self.entries(state.path("regressions")) where entry.isDirectory {
+            let directory = "regressions/" + entry.name
+            var records: [String: (document: JSON?, digest: DigestRef)] = [:]
+            for file in [IndexWriter.regressionRequestFile, IndexWriter.regressionResultFile] {
+                guard let record = writer.readRecord(directory + "/" + file) else { continue }
+                records[file] = record
+                try writer.listRecord(directory + "/" + file, schema: record.document?["schema_version"]?.stringValue,
+                                      digest: record.digest)
+            }
+            try writer.regressionRow(id: entry.name, directory: directory, request: records[IndexWriter.regressionRequestFile],
+                                     result: records[IndexWriter.regressionResultFile])
         }
     }
 

@@ -147,7 +147,7 @@ extension IndexWriter {
         guard !deferHeads else { return }
         try db.run("DELETE FROM target_heads WHERE app_id = ? AND environment = ?", [.text(appId), .text(environment)])
         try db.run("""
-            INSERT INTO target_heads(app_id, environment, latest_exec_id, updated_unix_ms)
+            INSERT INTO target_heads(app_id, environment, exec_id, updated_unix_ms)
             SELECT app_id, environment, exec_id, updated_unix_ms FROM executions
             WHERE app_id = ? AND environment = ?
             ORDER BY created_unix_ms DESC, exec_id DESC LIMIT 1
@@ -158,7 +158,7 @@ extension IndexWriter {
     func rebuildHeads() throws {
         try db.run("DELETE FROM target_heads")
         try db.run("""
-            INSERT INTO target_heads(app_id, environment, latest_exec_id, updated_unix_ms)
+            INSERT INTO target_heads(app_id, environment, exec_id, updated_unix_ms)
             SELECT app_id, environment, exec_id, updated_unix_ms FROM (
               SELECT app_id, environment, exec_id, updated_unix_ms,
                      row_number() OVER (PARTITION BY app_id, environment ORDER BY created_unix_ms DESC, exec_id DESC) AS rank

@@ -1,9 +1,10 @@
 import LPCore
 import LPModel
-/// `incidents/<app>/<env>/<incident_id>/` → one `incidents` row, computed from both files of the
-/// directory: `incident.bundle.json` (lp.incident.bundle@0.2.0) and `incident.meta.local.json`
-/// (lp.incident.bundle.meta.local@0.2.0). When one of them is written, the other is read from
-/// disk, so the row never depends on the order the two were written or indexed in.
+/// `incidents/<app>/<env>/<incident_id>/` → one `incidents` row and its `incident_artifacts` and
+/// `incident_diagnostics`, computed from both files of the directory: `incident.bundle.json`
+/// (lp.incident.bundle@0.2.0) and `incident.meta.local.json` (lp.incident.bundle.meta.local@0.2.0).
+/// When one of them is written, the other is read from disk, so the rows never depend on the order
+/// the two were written or indexed in.
 extension IndexWriter {
     /// A record file read from disk: its document (nil when not JSON) and digest; nil when absent.
     func readRecord(_ relative: String) -> (document: JSON?, digest: DigestRef)? {
@@ -51,5 +52,48 @@ extension IndexWriter {
                   .of(IndexField.int64(info?["candidate_weight_pct"])), .of(bundleOK ? IndexField.string(doc?["notes"]) : nil),
                   .of(IndexField.string(info?["signature_status"])), .of(bundle?.digest.sha256), .of(bundle?.digest.bytes_len),
                   .of(meta?.digest.sha256), .of(meta?.digest.bytes_len), .text(location.directory)])
+        try incidentChildren(location, bundle: bundleOK ? bundle : nil, bundleFile: bundle?.digest, metaFile: meta?.digest)
+    }
+
+    /// `incident_artifacts`: the bundle and meta files, the captured request, response and trace,
+    /// then the bundle's refs, numbered by `ord`; `incident_diagnostics`: the bundle's `diag_codes`.
+    private func incidentChildren(_ location: IncidentLocation, bundle: (document: JSON?, digest: DigestRef)?,
+                                  bundleFile: DigestRef?, metaFile: DigestRef?) throws {
+        let id = location.id
+        try db.run("DELETE FROM incident_artifacts WHERE incident_id = ?", [.text(id)])
+        try db.run("DELETE FROM incident_diagnostics WHERE incident_id = ?", [.text(id)])
+        var ord = 0
+        func add(role: String, kind: String?, digest: DigestRef, mediaType: String?, logicalName: String?, storeURI: String) throws {
+            try db.run("""
+                INSERT OR REPLACE INTO incident_artifacts(incident_id, ord, role, kind, sha256, bytes_len, media_type, logical_name,
+                                                          store_uri)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(id), .of(ord), .text(role), .of(kind), .text(digest.sha256), .of(digest.bytes_len), .of(mediaType),
+                      .of(logicalName), .text(storeURI)])
+            ord += 1
+        }
+        if let bundleFile {
+            try add(role: "incident_bundle", kind: bundle == nil ? nil : Self.incidentBundleSchema, digest: bundleFile,
+                    mediaType: "application/json", logicalName: "incident.bundle", storeURI: "file:" + location.bundlePath)
+        }
+        if let metaFile {
+            try add(role: "incident_meta", kind: Self.incidentMetaSchema, digest: metaFile, mediaType: "application/json",
+                    logicalName: "incident.meta", storeURI: "file:" + location.metaPath)
+        }
+        guard let doc = bundle?.document else { return }
+        for name in ["request", "response", "trace"] {
+            guard let digest = IndexField.digest(doc[name]?["digest"]) else { continue }
+            try add(role: "incident_" + name, kind: IndexField.string(doc[name]?["kind"]), digest: digest, mediaType: nil,
+                    logicalName: "incident." + name, storeURI: "sha256:" + digest.sha256)
+        }
+        for item in IndexField.array(doc["refs"]) {
+            guard let ref = IndexField.typedRef(item) else { continue }
+            try add(role: ref.label ?? "ref", kind: ref.kind, digest: ref.digest, mediaType: nil, logicalName: nil,
+                    storeURI: "sha256:" + ref.digest.sha256)
+        }
+        for (ord, code) in IndexField.array(doc["diag_codes"]).compactMap(\.stringValue).enumerated() {
+            try db.run("INSERT OR REPLACE INTO incident_diagnostics(incident_id, ord, code) VALUES (?, ?, ?)",
+                       [.text(id), .of(ord), .text(code)])
+        }
     }
 }

@@ -3,19 +3,20 @@ import LPState
 import LPModel
 import Foundation
 
-/// Keeps `index.sqlite` current as writers write (docs/index.md): the state observer of every
-/// stage. A write transaction begins a session holding the writer lock, which opens the state's
-/// index when the file exists (rebuilding it first if it is stale, so the transaction's own
-/// writes are not mistaken for changes behind its back); at commit every record and blob the
-/// transaction wrote is indexed. A missing index stays missing: the next query builds it. An
-/// index update that fails never fails the write (the files are the truth); it leaves the index
-/// stale, and the next query rebuilds it.
+/// Keeps the index files (`index/control_plane.sqlite` and its copy `index/deploy_loop.sqlite`)
+/// current as writers write (docs/index.md): the state observer of every stage. A write
+/// transaction begins a session holding the writer lock, which opens the state's index when the
+/// file exists (rebuilding it first if it is stale, so the transaction's own writes are not
+/// mistaken for changes behind its back); at commit every record and blob the transaction wrote
+/// is indexed. A missing index stays missing: the next query builds it; an index this process
+/// cannot write is left alone. An index update that fails never fails the write (the files are
+/// the truth); it leaves the index stale, and the next query rebuilds it.
 public struct IndexMaintenance: StateObserver {
     public init() {}
 
     public func begin(_ state: StateDirectory) -> (any StateObserverSession)? {
-        guard FileManager.default.fileExists(atPath: state.path(StateDirectory.index)),
-              let index = try? StateIndex.open(state: state).0 else { return nil }
+        guard FileManager.default.fileExists(atPath: state.path(IndexLocation.controlPlane.rawValue)),
+              let index = try? StateIndex.open(state: state).0, index.isPersistent else { return nil }
         return Session(index: index)
     }
 

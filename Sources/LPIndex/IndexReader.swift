@@ -15,7 +15,7 @@ extension StateIndex {
         try read {
             try db.first("""
                 SELECT \(Self.executionColumns) FROM executions
-                WHERE exec_id = (SELECT latest_exec_id FROM target_heads WHERE app_id = ? AND environment = ?)
+                WHERE exec_id = (SELECT exec_id FROM target_heads WHERE app_id = ? AND environment = ?)
                 """, [.text(appId), .text(environment)], Self.executionRow)
         }
     }
@@ -28,6 +28,18 @@ extension StateIndex {
                 SELECT \(Self.executionColumns) FROM executions
                 WHERE app_id = ? AND environment = ? AND outcome = 'promoted' AND exec_id <> ?
                 ORDER BY created_unix_ms DESC, exec_id DESC LIMIT 1
+                """, [.text(appId), .text(environment), .text(execId)], Self.executionRow)
+        }
+    }
+
+    /// Deployments of an app/env that are running or paused mid-run (status `started`), other
+    /// than `excluding`: a new run of the same app/env waits until they finish.
+    public func startedExecutions(appId: String, environment: String, excluding execId: String) throws -> [ExecutionRow] {
+        try read {
+            try db.rows("""
+                SELECT \(Self.executionColumns) FROM executions
+                WHERE app_id = ? AND environment = ? AND status = 'started' AND exec_id <> ?
+                ORDER BY created_unix_ms, exec_id
                 """, [.text(appId), .text(environment), .text(execId)], Self.executionRow)
         }
     }
@@ -82,14 +94,15 @@ extension StateIndex {
         }
     }
 
-    /// One row per (app, environment) with a deployment, sorted by app then environment.
+    /// One row per (app, environment) with a deployment (the view `app_heads`), sorted by app
+    /// then environment.
     public func apps() throws -> [AppRow] {
         try read {
             try db.rows("""
-                SELECT app_id, environment, exec_id, status, outcome, control_state, public_listener, current_weight_pct,
-                       app_incident_count_total, app_incident_count_open, COALESCE(latest_incident_id, last_incident_id),
-                       latest_decision_id, kill_state, updated_unix_ms
-                FROM latest_execution_summary_v1 ORDER BY app_id, environment
+                SELECT app_id, environment, latest_deployment_id, deployment_status, outcome, control_state, public_listener,
+                       current_weight_pct, incident_count_total, incident_count_open, latest_incident_id, latest_decision_id,
+                       kill_state, updated_unix_ms
+                FROM app_heads ORDER BY app_id, environment
                 """) { row -> AppRow? in
                 guard let app = row.string(0), let env = row.string(1) else { return nil }
                 return AppRow(app_id: app, environment: env, latest_exec_id: row.string(2), status: row.string(3),

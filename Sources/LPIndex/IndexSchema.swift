@@ -1,27 +1,30 @@
 import LPCore
 import LPState
 import LPModel
-/// The tables of `index.sqlite` (documented as a read-only SQL surface in
-/// docs/index.md). Table and column names follow the reference system. Any change here must
-/// bump `version`: an index with another `PRAGMA user_version` is rebuilt.
+/// The tables of the index files `index/control_plane.sqlite` and `index/deploy_loop.sqlite`
+/// (documented as a read-only SQL surface in docs/index.md). Table and column names follow the
+/// reference system. Any change here must bump `version`: an index with another
+/// `PRAGMA user_version` is rebuilt.
 enum IndexSchema {
-    static let version: Int32 = 2
+    static let version: Int32 = 3
 
     /// Every table, index and view the schema creates, by name and type. An index missing one of
     /// them is treated as corrupt.
     static let objects: [(name: String, type: String)] = [
-        ("index_meta", "table"), ("index_fingerprints", "table"), ("indexed_records", "table"), ("runs", "table"),
+        ("meta", "table"), ("index_fingerprints", "table"), ("indexed_records", "table"), ("runs", "table"),
         ("executions", "table"), ("target_heads", "table"), ("execution_steps", "table"), ("execution_artifacts", "table"),
         ("decisions", "table"), ("decision_reasons", "table"), ("decision_evidence", "table"), ("artifacts", "table"),
-        ("incidents", "table"), ("control_actions", "table"), ("kill_switches", "table"),
+        ("incidents", "table"), ("incident_artifacts", "table"), ("incident_diagnostics", "table"), ("regressions", "table"),
+        ("control_actions", "table"), ("kill_switches", "table"),
         ("executions_by_target", "index"), ("decisions_by_exec", "index"), ("incidents_by_deployment", "index"),
-        ("incidents_by_target", "index"), ("latest_execution_summary_v1", "view"),
+        ("incidents_by_target", "index"), ("regressions_by_incident", "index"),
+        ("latest_execution_summary_v1", "view"), ("app_heads", "view"),
     ]
 
     static let ddl = """
-    CREATE TABLE index_meta (
-      key TEXT PRIMARY KEY NOT NULL,
-      value TEXT NOT NULL
+    CREATE TABLE meta (
+      k TEXT PRIMARY KEY NOT NULL,
+      v TEXT NOT NULL
     ) WITHOUT ROWID;
 
     CREATE TABLE index_fingerprints (
@@ -89,7 +92,7 @@ enum IndexSchema {
     CREATE TABLE target_heads (
       app_id TEXT NOT NULL,
       environment TEXT NOT NULL,
-      latest_exec_id TEXT NOT NULL,
+      exec_id TEXT NOT NULL,
       updated_unix_ms INTEGER NOT NULL,
       PRIMARY KEY (app_id, environment)
     ) WITHOUT ROWID;
@@ -196,6 +199,47 @@ enum IndexSchema {
     CREATE INDEX incidents_by_target ON incidents(app_id, environment, created_unix_ms DESC, incident_id DESC);
     CREATE INDEX incidents_by_target_status ON incidents(app_id, environment, status);
 
+    CREATE TABLE incident_artifacts (
+      incident_id TEXT NOT NULL,
+      ord INTEGER NOT NULL,
+      role TEXT NOT NULL,
+      kind TEXT,
+      sha256 TEXT NOT NULL,
+      bytes_len INTEGER NOT NULL,
+      media_type TEXT,
+      logical_name TEXT,
+      store_uri TEXT NOT NULL,
+      PRIMARY KEY (incident_id, ord)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE incident_diagnostics (
+      incident_id TEXT NOT NULL,
+      ord INTEGER NOT NULL,
+      code TEXT NOT NULL,
+      PRIMARY KEY (incident_id, ord)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE regressions (
+      regression_id TEXT PRIMARY KEY NOT NULL,
+      incident_id TEXT,
+      name TEXT,
+      created_unix_ms INTEGER,
+      ok INTEGER,
+      incident_status_after TEXT,
+      replay_mode TEXT,
+      replay_synthesis_status TEXT,
+      out_dir TEXT,
+      report_sha256 TEXT,
+      report_bytes_len INTEGER,
+      report_store_uri TEXT,
+      request_sha256 TEXT,
+      request_bytes_len INTEGER,
+      result_sha256 TEXT,
+      result_bytes_len INTEGER,
+      dir TEXT NOT NULL
+    );
+    CREATE INDEX regressions_by_incident ON regressions(incident_id, created_unix_ms);
+
     CREATE TABLE control_actions (
       action_id TEXT PRIMARY KEY NOT NULL,
       kind TEXT,
@@ -226,7 +270,7 @@ enum IndexSchema {
     SELECT
       h.app_id AS app_id,
       h.environment AS environment,
-      h.latest_exec_id AS exec_id,
+      h.exec_id AS exec_id,
       e.run_id AS run_id,
       e.status AS status,
       e.outcome AS outcome,
@@ -264,7 +308,25 @@ enum IndexSchema {
         ELSE 'none'
       END AS kill_state
     FROM target_heads h
-    JOIN executions e ON e.exec_id = h.latest_exec_id;
+    JOIN executions e ON e.exec_id = h.exec_id;
+
+    CREATE VIEW app_heads AS
+    SELECT
+      app_id,
+      environment,
+      exec_id AS latest_deployment_id,
+      status AS deployment_status,
+      control_state,
+      outcome,
+      public_listener,
+      current_weight_pct,
+      app_incident_count_total AS incident_count_total,
+      app_incident_count_open AS incident_count_open,
+      COALESCE(latest_incident_id, last_incident_id) AS latest_incident_id,
+      latest_decision_id,
+      kill_state,
+      updated_unix_ms
+    FROM latest_execution_summary_v1;
     """
 
     /// Creates the schema in an empty database and stamps its version.

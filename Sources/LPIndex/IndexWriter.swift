@@ -30,6 +30,8 @@ struct IndexWriter {
         case Self.runSchema: try run(document, digest: digest)
         case Self.incidentBundleSchema, Self.incidentMetaSchema:
             try incident(writtenPath: relativePath, document: document, digest: digest)
+        case Self.regressionRequestSchema, Self.regressionResultSchema:
+            try regression(writtenPath: relativePath, document: document, digest: digest)
         case Self.controlActionSchema: try controlAction(document, digest: digest)
         case Self.killSwitchSchema: try killSwitch(document, path: relativePath)
         default: break

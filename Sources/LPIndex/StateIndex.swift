@@ -7,83 +7,136 @@ import Foundation
 import Glibc
 #endif
 
-/// The derived query index `<state>/index.sqlite` (docs/index.md): a SQLite cache of
-/// the state files, which stay the source of truth. `open` checks it is current (a cheap
-/// fingerprint of the record directories) and rebuilds it from the files when it is missing,
-/// damaged, of another schema version or stale. Writers keep it current incrementally with
-/// `recordWritten` / `blobWritten` inside their writer lock.
+/// The index files, relative to the state directory (docs/index.md). Both hold the same schema
+/// and the same rows: `control_plane.sqlite` is the one queries read; `deploy_loop.sqlite` is a
+/// second copy kept in step with it for tools that read the reference system's deploy-loop path.
+public enum IndexLocation: String, CaseIterable, Sendable {
+    case controlPlane = "index/control_plane.sqlite"
+    case deployLoop = "index/deploy_loop.sqlite"
+
+    /// The directory of the index files.
+    public static let directory = "index"
+    /// Where the index lived before it moved under `index/`; removed when a new index is installed.
+    static let legacy = "index.sqlite"
+}
+
+/// The derived query index (docs/index.md): a SQLite cache of the state files, which stay the
+/// source of truth. `open` checks it is current (a cheap fingerprint of the record directories)
+/// and rebuilds it from the files when it is missing, damaged, of another schema version or stale.
+/// Writers keep it current incrementally with `recordWritten` / `blobWritten` inside their writer
+/// lock. Every change goes to `index/control_plane.sqlite` (read by the queries) and then to its
+/// copy `index/deploy_loop.sqlite` (the `mirror`).
 ///
 /// A state directory that does not exist gets an empty in-memory index (nothing is created on
-/// disk, so a read-only command on a fresh machine answers "nothing there" instead of failing).
+/// disk). A state directory whose index cannot be written (read-only directory or file system,
+/// files of another user) is answered read-only: from the index file opened read-only when it is
+/// current, else from an in-memory index built from the files (`isReadOnly`).
 ///
-/// One instance is one SQLite connection: use it from one thread at a time.
+/// One instance is one SQLite connection (two with the mirror): use it from one thread at a time.
 public final class StateIndex {
-    public let state: StateDirectory
-    /// `<state>/index.sqlite` (also for the in-memory index of a missing state directory).
-    public let path: String
-    /// False for the in-memory index of a state directory that does not exist.
-    public let isPersistent: Bool
-    var db: Database
+    enum Storage: Equatable {
+        /// The index file, read-write, kept current.
+        case live
+        /// The index file opened read-only (it was current when opened).
+        case readOnlyFile
+        /// A private in-memory database built from the files.
+        case memory
+    }
 
-    private init(state: StateDirectory, db: Database, persistent: Bool) {
+    public let state: StateDirectory
+    public let location: IndexLocation
+    /// The index file (also for an in-memory index, which stands in for it).
+    public let path: String
+    /// True when the index file could not be written: answers come from the file opened read-only
+    /// or from an in-memory index built from the files, and nothing is written.
+    public let isReadOnly: Bool
+    var storage: Storage
+    var db: Database
+    /// The deploy-loop copy, updated after this index (nil when it could not be opened, and for
+    /// the copy itself and indexes that are not live files).
+    var mirror: StateIndex?
+
+    /// True for a live index file; false for an in-memory or read-only index.
+    public var isPersistent: Bool { storage == .live }
+
+    private init(state: StateDirectory, location: IndexLocation, db: Database, storage: Storage, readOnly: Bool = false) {
         self.state = state
-        self.path = state.path(StateDirectory.index)
+        self.location = location
+        self.path = state.path(location.rawValue)
         self.db = db
-        self.isPersistent = persistent
+        self.storage = storage
+        self.isReadOnly = readOnly
+    }
+
+    /// True when the state directory exists (a directory, not a file).
+    public static func stateExists(_ state: StateDirectory) -> Bool {
+        IndexFile.isDirectory(state.root)
+    }
+
+    /// True when this process may write the index files of `state` (docs/index.md: a state
+    /// directory it cannot write is answered read-only).
+    public static func canWrite(state: StateDirectory) -> Bool {
+        IndexFile.canWrite(state: state)
     }
 
     // MARK: opening
 
     /// Opens the index, rebuilding it from the files when it is missing, damaged, of another
-    /// schema version or stale; `rebuilt` says whether that happened.
+    /// schema version or stale; `rebuilt` says whether that happened (for a read-only index:
+    /// whether it had to be built in memory).
     public static func open(state: StateDirectory) throws -> (StateIndex, rebuilt: Bool) {
-        guard IndexFile.isDirectory(state.root) else {
-            return (try StateIndex(state: state, db: inMemory(state: state), persistent: false), false)
+        guard stateExists(state) else {
+            return (try StateIndex(state: state, location: .controlPlane, db: inMemory(state: state), storage: .memory), false)
         }
         return try lpErrors {
-            let index: StateIndex
-            switch try inspect(state: state, thorough: false) {
-            case .usable(let db):
-                index = StateIndex(state: state, db: db, persistent: true)
-            case .missing, .damaged:
-                index = StateIndex(state: state, db: try installFresh(state: state, force: false), persistent: true)
-                if try !index.isCurrent() { try index.rebuildInPlace() }
-                return (index, true)
-            }
+            guard IndexFile.canWrite(state: state) else { return try openReadOnly(state: state) }
             do {
-                if try index.isCurrent() { return (index, false) }
-                try index.rebuildInPlace()
-            } catch let error as SQLiteError where error.isCorruption {
-                try index.replaceFile()
+                let (index, rebuilt) = try openLive(state: state, location: .controlPlane)
+                // The copy is for other readers: a copy that cannot be brought up to date now is
+                // stale, and the next open brings it up to date. After a rebuild it is copied
+                // whatever its own stamps say (they may hide what made the rebuild necessary).
+                index.mirror = try? openMirror(state: state, copying: index, force: rebuilt)
+                return (index, rebuilt)
+            } catch let error as SQLiteError where error.meansReadOnly {
+                return try openReadOnly(state: state)
             }
-            return (index, true)
         }
     }
 
-    /// `x07lp index rebuild`: a full rebuild from the files, whatever the index's condition.
-    /// A missing state directory is LP_NOT_FOUND here (there is nothing to index into).
+    /// `x07lp index rebuild`: a full rebuild from the files, whatever the index's condition; the
+    /// deploy-loop copy is then copied from it. A missing state directory is LP_NOT_FOUND here
+    /// (there is nothing to index into). When the index cannot be written, the rebuilt index is
+    /// an in-memory one (`isReadOnly`).
     public static func rebuild(state: StateDirectory) throws -> StateIndex {
-        guard IndexFile.isDirectory(state.root) else {
+        guard stateExists(state) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no state directory at \(state.root)")
         }
         return try lpErrors {
-            switch try inspect(state: state, thorough: false) {
-            case .usable(let db):
-                let index = StateIndex(state: state, db: db, persistent: true)
-                try index.rebuildInPlace()
+            guard IndexFile.canWrite(state: state) else { return try memoryReadOnly(state: state) }
+            do {
+                let index: StateIndex
+                switch try inspect(state: state, location: .controlPlane, thorough: false) {
+                case .usable(let db):
+                    index = StateIndex(state: state, location: .controlPlane, db: db, storage: .live)
+                    try index.rebuildInPlace()
+                case .missing, .damaged:
+                    index = StateIndex(state: state, location: .controlPlane,
+                                       db: try installFresh(state: state, location: .controlPlane, force: false), storage: .live)
+                    if try !index.isCurrent() { try index.rebuildInPlace() }
+                }
+                index.mirror = try openMirror(state: state, copying: index, force: true)
                 return index
-            case .missing, .damaged:
-                let index = StateIndex(state: state, db: try installFresh(state: state, force: false), persistent: true)
-                if try !index.isCurrent() { try index.rebuildInPlace() }
-                return index
+            } catch let error as SQLiteError where error.meansReadOnly {
+                return try memoryReadOnly(state: state)
             }
         }
     }
 
-    /// A full rebuild from the files. Readers of the index see the old content until the new
-    /// content replaces it in one transaction.
+    /// A full rebuild from the files (and the copy copied from it). Readers of the index see the
+    /// old content until the new content replaces it in one transaction.
     public func rebuild() throws {
         try guarded { try rebuildInPlace() }
+        if let mirror { try mirror.guarded { try mirror.copyContent(from: self) } }
     }
 
     /// This schema version and a fingerprint equal to the record directories as they are now.
@@ -91,19 +144,73 @@ public final class StateIndex {
         try IndexSchema.matches(db) && IndexFingerprint.isCurrent(db, state: state)
     }
 
+    /// The live file at `location`, brought up to date.
+    private static func openLive(state: StateDirectory, location: IndexLocation) throws -> (StateIndex, rebuilt: Bool) {
+        let index: StateIndex
+        switch try inspect(state: state, location: location, thorough: false) {
+        case .usable(let db):
+            index = StateIndex(state: state, location: location, db: db, storage: .live)
+        case .missing, .damaged:
+            index = StateIndex(state: state, location: location, db: try installFresh(state: state, location: location, force: false),
+                               storage: .live)
+            if try !index.isCurrent() { try index.rebuildInPlace() }
+            return (index, true)
+        }
+        do {
+            if try index.isCurrent() { return (index, false) }
+            try index.rebuildInPlace()
+        } catch let error as SQLiteError where error.isCorruption {
+            try index.replaceFile()
+        }
+        return (index, true)
+    }
+
+    /// The deploy-loop copy, brought to the content of `primary` (copied page by page with the
+    /// backup API, which costs far less than reading the records again) when it is missing,
+    /// damaged, stale, or when `force`.
+    private static func openMirror(state: StateDirectory, copying primary: StateIndex, force: Bool) throws -> StateIndex {
+        let location = IndexLocation.deployLoop
+        switch try inspect(state: state, location: location, thorough: false) {
+        case .usable(let db):
+            let mirror = StateIndex(state: state, location: location, db: db, storage: .live)
+            let current = try? mirror.isCurrent()
+            if force || current != true { try mirror.copyContent(from: primary) }
+            return mirror
+        case .missing, .damaged:
+            let db = try installFresh(state: state, location: location, force: false) { try $0.replaceContent(from: primary.db) }
+            let mirror = StateIndex(state: state, location: location, db: db, storage: .live)
+            if try !mirror.isCurrent() { try mirror.rebuildInPlace() }
+            return mirror
+        }
+    }
+
+    /// Copies every page of `source` into this index (one write transaction), replacing the file
+    /// when it cannot take the copy; rebuilds from the files when the state changed meanwhile.
+    func copyContent(from source: StateIndex) throws {
+        do {
+            try db.replaceContent(from: source.db)
+        } catch let error as SQLiteError where error.isCorruption || error.code == SQLITE_READONLY {
+            db = try Database(path: ":memory:", create: true)
+            db = try Self.installFresh(state: state, location: location, force: true) { try $0.replaceContent(from: source.db) }
+        }
+        if try !isCurrent() { try rebuildInPlace() }
+    }
+
     /// Builds into a temp database, then copies it into the live one (sqlite3 backup API, one
     /// write transaction). When the state changed while building, builds again (at most 3 times),
     /// so a write that raced the scan is not left out behind a fingerprint that looks current.
+    /// An index that is not a live file is rebuilt in memory.
     func rebuildInPlace() throws {
-        guard isPersistent else {
+        guard storage == .live else {
             db = try Self.inMemory(state: state)
+            storage = .memory
             return
         }
         IndexFile.removeAbandonedTemps(state: state)
         for _ in 0..<3 {
             let stamps = IndexFingerprint.capture(state: state)
             do {
-                try IndexFile.withTempDatabase(state: state) { temp in
+                try IndexFile.withTempDatabase(state: state, location: location) { temp in
                     try IndexBuilder(state: state).build(into: temp, stamps: stamps, nowUnixMs: Self.nowUnixMs())
                     try db.replaceContent(from: temp)
                 }
@@ -119,16 +226,21 @@ public final class StateIndex {
     /// Closes this connection, puts a freshly built file in place of the live one, reconnects.
     private func replaceFile() throws {
         db = try Database(path: ":memory:", create: true)
-        db = try Self.installFresh(state: state, force: true)
+        db = try Self.installFresh(state: state, location: location, force: true)
     }
 
     /// After the file was deleted or replaced under this connection: connects to the live file
-    /// (building one if there is none) and brings it up to date.
+    /// (building one if there is none) and brings it up to date. A read-only index moves to an
+    /// in-memory one instead.
     private func reconnect() throws {
+        guard storage == .live else {
+            try rebuildInPlace()
+            return
+        }
         db = try Database(path: ":memory:", create: true)
-        switch try Self.inspect(state: state, thorough: false) {
+        switch try Self.inspect(state: state, location: location, thorough: false) {
         case .usable(let live): db = live
-        case .missing, .damaged: db = try Self.installFresh(state: state, force: false)
+        case .missing, .damaged: db = try Self.installFresh(state: state, location: location, force: false)
         }
         if try !isCurrent() { try rebuildInPlace() }
     }
@@ -141,8 +253,8 @@ public final class StateIndex {
     /// The live file's condition. `usable` means SQLite can read it (it may still be stale or of
     /// another schema); `thorough` adds `PRAGMA quick_check` (a read of every page, so only on
     /// the repair path). Other failures (permissions, a lock held too long) are thrown.
-    static func inspect(state: StateDirectory, thorough: Bool) throws -> Health {
-        let path = state.path(StateDirectory.index)
+    static func inspect(state: StateDirectory, location: IndexLocation, thorough: Bool) throws -> Health {
+        let path = state.path(location.rawValue)
         guard IndexFile.exists(path) else { return .missing }
         guard IndexFile.isRegularFile(path) else { return .damaged }
         do {
@@ -157,20 +269,26 @@ public final class StateIndex {
         }
     }
 
-    /// Builds a new index file beside the live one and puts it in place of a missing or damaged
-    /// one, under a lock on the state directory so two processes never swap files under each
-    /// other. Unless `force`, a healthy file another process installed meanwhile is kept instead.
-    /// Returns a connection to the live file (which may be stale if the state changed meanwhile).
-    private static func installFresh(state: StateDirectory, force: Bool) throws -> Database {
-        let path = state.path(StateDirectory.index)
+    /// Builds a new index file beside the live one (from the files, or with `fill`) and puts it in
+    /// place of a missing or damaged one, under a lock on the state directory so two processes
+    /// never swap files under each other. Unless `force`, a healthy file another process installed
+    /// meanwhile is kept instead. Returns a connection to the live file (which may be stale if the
+    /// state changed meanwhile).
+    private static func installFresh(state: StateDirectory, location: IndexLocation, force: Bool,
+                                     fill: ((Database) throws -> Void)? = nil) throws -> Database {
+        let path = state.path(location.rawValue)
+        try IndexFile.createDirectory(state: state)
         IndexFile.removeAbandonedTemps(state: state)
-        let stamps = IndexFingerprint.capture(state: state)
-        let temp = try IndexFile.buildTempFile(state: state) { db in
-            try IndexBuilder(state: state).build(into: db, stamps: stamps, nowUnixMs: nowUnixMs())
+        let temp = try IndexFile.buildTempFile(state: state, location: location) { db in
+            if let fill {
+                try fill(db)
+            } else {
+                try IndexBuilder(state: state).build(into: db, stamps: IndexFingerprint.capture(state: state), nowUnixMs: nowUnixMs())
+            }
         }
         try IndexFile.withDirectoryLock(state.root) {
             let repairedMeanwhile: Bool = {
-                guard !force, case .usable(let existing)? = try? inspect(state: state, thorough: true) else { return false }
+                guard !force, case .usable(let existing)? = try? inspect(state: state, location: location, thorough: true) else { return false }
                 return (try? IndexSchema.matches(existing)) == true
             }()
             if repairedMeanwhile {
@@ -178,8 +296,9 @@ public final class StateIndex {
             } else {
                 try IndexFile.replace(path, with: temp)
             }
+            if location == .controlPlane { IndexFile.removeLegacy(state: state) }
         }
-        guard case .usable(let db) = try inspect(state: state, thorough: false) else {
+        guard case .usable(let db) = try inspect(state: state, location: location, thorough: false) else {
             throw LPError(.stateCorrupt, code: "LP_INDEX_CORRUPT", "\(path): the rebuilt index cannot be opened")
         }
         return db
@@ -192,13 +311,30 @@ public final class StateIndex {
         return db
     }
 
+    /// The index of a state whose index cannot be written: the file opened read-only when it is
+    /// current, else an in-memory index built from the files.
+    private static func openReadOnly(state: StateDirectory) throws -> (StateIndex, rebuilt: Bool) {
+        let location = IndexLocation.controlPlane
+        if let db = IndexFile.openReadOnly(state.path(location.rawValue)) {
+            let index = StateIndex(state: state, location: location, db: db, storage: .readOnlyFile, readOnly: true)
+            if (try? index.isCurrent()) == true { return (index, false) }
+        }
+        return (try memoryReadOnly(state: state), true)
+    }
+
+    private static func memoryReadOnly(state: StateDirectory) throws -> StateIndex {
+        StateIndex(state: state, location: .controlPlane, db: try inMemory(state: state), storage: .memory, readOnly: true)
+    }
+
     static func nowUnixMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     // MARK: incremental updates
 
     /// Indexes a record a writer just wrote (call it inside the writer lock, right after the
-    /// write). Dispatches on `schema_version`; idempotent; one transaction; then restamps the
-    /// record's directory. Paths outside the indexed record directories are ignored.
+    /// write). Dispatches on `schema_version`; idempotent; one transaction per index file; then
+    /// restamps the record's directory. Paths outside the indexed record directories are ignored.
+    /// A failure of the deploy-loop copy is not thrown: the copy is then stale, which the next
+    /// `open` sees and repairs.
     public func recordWritten(relativePath: String, document: JSON, digest: DigestRef) throws {
         var relative = relativePath.hasPrefix("file:") ? String(relativePath.dropFirst(5)) : relativePath
         if relative.hasPrefix(state.root + "/") { relative = String(relative.dropFirst(state.root.count + 1)) }
@@ -209,6 +345,7 @@ public final class StateIndex {
                 if isPersistent { try IndexFingerprint.refresh(afterWriting: relative, state: state, in: db) }
             }
         }
+        try? mirror?.recordWritten(relativePath: relative, document: document, digest: digest)
     }
 
     /// `recordWritten` for the `ArtifactRef` that `StateDirectory.writeRecord` returns.
@@ -223,6 +360,7 @@ public final class StateIndex {
         try? guarded {
             try db.transaction { try IndexWriter(db: db, state: state).blob(ref) }
         }
+        mirror?.blobWritten(ref)
     }
 
     // MARK: errors
@@ -233,28 +371,29 @@ public final class StateIndex {
     func guarded<T>(_ body: () throws -> T) throws -> T {
         do {
             // In WAL mode SQLite keeps writing into a deleted file's log without complaint.
-            if isPersistent, db.hasMoved { try reconnect() }
+            if storage != .memory, db.hasMoved { try reconnect() }
             return try body()
         } catch let error as SQLiteError where error.isCorruption {
             try Self.lpErrors { try rebuildInPlace() }
             return try Self.lpErrors(body)
         } catch let error as SQLiteError {
-            throw Self.lpError(error)
+            throw Self.lpError(error, path: path)
         }
     }
 
     static func lpErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as SQLiteError { throw lpError(error) }
+        do { return try body() } catch let error as SQLiteError { throw lpError(error, path: nil) }
     }
 
-    static func lpError(_ error: SQLiteError) -> LPError {
+    static func lpError(_ error: SQLiteError, path: String?) -> LPError {
+        let name = path.map { ($0 as NSString).lastPathComponent } ?? "the index"
         switch error.code {
         case SQLITE_BUSY, SQLITE_LOCKED:
-            return LPError(.stateLocked, code: "LP_STATE_LOCKED", "index.sqlite is busy: \(error.message)")
+            return LPError(.stateLocked, code: "LP_STATE_LOCKED", "\(name) is busy: \(error.message)")
         case SQLITE_CORRUPT, SQLITE_NOTADB:
-            return LPError(.stateCorrupt, code: "LP_INDEX_CORRUPT", "index.sqlite is damaged: \(error.message); run `x07lp index rebuild`")
+            return LPError(.stateCorrupt, code: "LP_INDEX_CORRUPT", "\(name) is damaged: \(error.message); run `x07lp index rebuild`")
         default:
-            return LPError(.usage, code: "LP_STATE_IO", "index.sqlite: \(error.message)")
+            return LPError(.usage, code: "LP_STATE_IO", "\(name): \(error.message)")
         }
     }
 }

@@ -15,10 +15,13 @@ enum PlanCommand {
             usage: ["lp-plan [--plan FILE] [--ops FILE] [--slo FILE] < execution.json",
                     "lp-plan --deployment-id ID [--plan FILE]"],
             options: [
-                OptionSpec("--deployment-id", value: "ID", "plan the stored execution ID instead of reading stdin"),
+                OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "plan the stored execution ID instead of reading stdin"),
+                StageOptions.acceptedRun,
                 OptionSpec("--plan", value: "FILE", "adopt this x07.deploy.plan@0.2.0; its slo_profile path is read relative to the plan file"),
-                OptionSpec("--ops", value: "FILE", "ops profile to plan from when intake had none (must equal intake's when it had one)"),
+                OptionSpec("--ops", value: "FILE", aliases: ["--ops-profile"],
+                           "ops profile to plan from when intake had none (must equal intake's when it had one)"),
                 OptionSpec("--slo", value: "FILE", "SLO profile for the analysis steps (default: the one accepted at intake)"),
+                StageOptions.target,
             ],
             examples: [
                 "lp-validate --pack app.tar.zst < cr.json | lp-plan | lp-apply --metrics-dir metrics/",
@@ -32,6 +35,7 @@ enum PlanCommand {
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         let execution = try ExecutionInput.load(ctx, catalog: catalog)
+        try AcceptedInputs.refuseValidateOnly(execution, state: ctx.state, verb: "planned")
         let replanning = ["--plan", "--ops", "--slo"].contains { ctx.arguments.value($0) != nil }
         if execution.plan != nil, !replanning {
             // Already planned (a rerun, or `deploy run` again after a pause): keep its plan.
@@ -61,31 +65,38 @@ enum PlanCommand {
             }
         }
 
+        // The plan is built and checked before anything is written.
+        func pinned(_ doc: ContractDocument?) -> PlanBuilder.FileDigest? {
+            doc.map { PlanBuilder.FileDigest(path: ($0.path as NSString).lastPathComponent, digest: $0.rawDigest) }
+        }
+        let ops = pinned(opsFile) ?? accepted.ops.map { PlanBuilder.FileDigest(path: "ops.json", digest: $0) }
+        let slo = pinned(sloFile) ?? accepted.slo.map { PlanBuilder.FileDigest(path: "slo.json", digest: $0) }
+        let builder = PlanBuilder(manifest: accepted.manifest, ops: ops, slo: slo,
+                                  policies: accepted.policies.map { PlanBuilder.FileDigest(path: "policy.json", digest: $0) })
+        let planId = Identifier.make(.plan, parts: [execution.exec_id, planFile?.canonicalDigest.sha256 ?? "generated",
+                                                    ops?.digest.sha256 ?? "-", slo?.digest.sha256 ?? "-"])
+        var warnings: [Diagnostic] = []
+        let plan: JSON
+        if let planFile {
+            (plan, warnings) = builder.adopt(planFile.json)
+        } else {
+            guard let opsDigest = ops?.digest else {
+                throw LPError(.usage, code: "LP_PLAN_NO_OPS", "intake accepted no ops profile: pass --ops FILE or --plan FILE")
+            }
+            let opsProfile = try opsFile?.json ?? BlobStore(state: ctx.state).readJSON(opsDigest)
+            plan = try builder.generate(id: planId, opsProfile: opsProfile)
+        }
+        try catalog.validate(plan, as: SchemaVersion.deployPlan, source: "plan")
+        if plan["slo_profile"] == nil || plan["slo_profile"] == .null, PlanSteps.hasAnalysis(plan) {
+            throw LPError(.invalidInput, code: "LP_PLAN_SLO_MISSING",
+                          "the plan has analysis steps but no SLO profile: pass --slo FILE (or accept the change with one)")
+        }
+
         return try ctx.state.write { tx in
             var artifacts: [ArtifactRef] = []
-            func stored(_ doc: ContractDocument?, _ name: String) throws -> PlanBuilder.FileDigest? {
-                guard let doc else { return nil }
-                artifacts.append(try tx.putBlob(doc.bytes, logicalName: name))
-                return PlanBuilder.FileDigest(path: (doc.path as NSString).lastPathComponent, digest: doc.rawDigest)
+            for (doc, name) in [(opsFile, "x07.app.ops.profile"), (sloFile, "x07.slo.profile")] {
+                if let doc { artifacts.append(try tx.putBlob(doc.bytes, logicalName: name)) }
             }
-            let ops = try stored(opsFile, "x07.app.ops.profile") ?? accepted.ops.map { PlanBuilder.FileDigest(path: "ops.json", digest: $0) }
-            let slo = try stored(sloFile, "x07.slo.profile") ?? accepted.slo.map { PlanBuilder.FileDigest(path: "slo.json", digest: $0) }
-            let builder = PlanBuilder(manifest: accepted.manifest, ops: ops, slo: slo,
-                                      policies: accepted.policies.map { PlanBuilder.FileDigest(path: "policy.json", digest: $0) })
-
-            let planId = Identifier.make(.plan, parts: [execution.exec_id, planFile?.canonicalDigest.sha256 ?? "generated",
-                                                        ops?.digest.sha256 ?? "-", slo?.digest.sha256 ?? "-"])
-            var warnings: [Diagnostic] = []
-            let plan: JSON
-            if let planFile {
-                (plan, warnings) = builder.adopt(planFile.json)
-            } else {
-                guard let opsDigest = ops?.digest else {
-                    throw LPError(.usage, code: "LP_PLAN_NO_OPS", "intake accepted no ops profile: pass --ops FILE or --plan FILE")
-                }
-                plan = try builder.generate(id: planId, opsProfile: BlobStore(state: ctx.state).readJSON(opsDigest))
-            }
-            try catalog.validate(plan, as: SchemaVersion.deployPlan, source: "plan")
             let planRef = try tx.putBlob(plan, logicalName: "deploy.plan")
             artifacts.append(try tx.writeRecord(plan, at: StateDirectory.plan(planId), logicalName: "deploy.plan"))
 

@@ -19,4 +19,11 @@ enum PlanSteps {
             }
         }
     }
+
+    /// The plan analyses SLOs somewhere: every blue-green plan, a canary with an analysis step.
+    static func hasAnalysis(_ plan: JSON) -> Bool {
+        let strategy = plan["strategy"] ?? [:]
+        if strategy["type"] == "blue_green" { return true }
+        return (strategy["canary"]?["steps"]?.arrayValue ?? []).contains { $0["analysis"] != nil }
+    }
 }

@@ -17,24 +17,60 @@ enum DeployQueryCommand {
             usage: ["lp-query deploy --deployment-id ID [--view VIEW]",
                     "lp-query deploy --app-id APP --env ENV --latest [--view VIEW]",
                     "lp-apply ... | lp-query deploy --view summary"],
-            options: [
-                OptionSpec("--deployment-id", value: "ID", "the deployment"),
-                OptionSpec("--app-id", value: "APP", "with --env and --latest: the app's latest deployment"),
-                OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
-                OptionSpec("--latest", "pick the latest deployment of --app-id/--env"),
+            options: selection + [
                 OptionSpec("--view", value: "VIEW", "summary (default), timeline, decisions, artifacts or full"),
+                OptionSpec("--limit", value: "N", "at most N linked incidents in the summary and full views (default 100, up to 10000)"),
                 IndexAccess.option,
             ],
             examples: ["x07lp deploy query --deployment-id lpexec_... --view timeline --json",
+                       "x07lp deploy query --app-id example.hello.web --env staging --latest --view full --limit 5"],
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
+            notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on.",
+                    "The summary and full views list the deployment's incidents, newest first, in linked_incidents."]),
+        body: run)
+
+    /// How a read view names its deployment (with stdin as the last resort).
+    static let selection = [
+        OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "the deployment"),
+        OptionSpec("--app-id", value: "APP", "with --env: the app's latest deployment there"),
+        OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
+        OptionSpec("--latest", "pick the latest deployment of --app-id/--env (the default with --app-id)"),
+        StageOptions.target,
+    ]
+
+    /// `lp-query status` (`x07lp deploy status`): the stored execution document of a deployment.
+    static let status = StageCommand(
+        words: ["status"],
+        spec: CommandSpec(
+            name: "lp-query status", reportCommand: "deploy status",
+            summary: "the status of one deployment: its stored execution document (x07lp deploy status)",
+            usage: ["lp-query status --deployment-id ID",
+                    "lp-query status --app-id APP --env ENV [--latest]",
+                    "lp-apply ... | lp-query status"],
+            options: selection + [IndexAccess.option],
+            examples: ["x07lp deploy status --deployment-id lpexec_... --json | jq .result.deployment.status",
                        "x07lp deploy status --app-id example.hello.web --env staging"],
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
-            notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on."]),
-        body: run)
+            notes: ["Prints {deployment_id, resolution, index, deployment}: `deployment` is the lp.deploy.execution@0.1.0",
+                    "as stored (deploy/<id>.json). A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
+        body: runStatus)
+
+    static func runStatus(_ ctx: StageContext) throws -> StageOutput {
+        let piped = try PipedExecution.read(ctx)
+        let access = try IndexAccess(ctx)
+        let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
+        let execution = try ctx.state.readJSON(StateDirectory.execution(row.exec_id))
+        var output = StageOutput(result: ["deployment_id": .string(row.exec_id), "resolution": resolution, "index": access.block,
+                                          "deployment": execution], diagnostics: access.notes, runId: row.run_id)
+        PipedExecution.passOn(piped, to: &output)
+        return output
+    }
 
     static func run(_ ctx: StageContext) throws -> StageOutput {
         guard let view = DeployViews.View(rawValue: ctx.arguments.value("--view") ?? "summary") else {
             throw LPError(.usage, code: "LP_USAGE", "--view is one of \(DeployViews.View.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        let limit = Int(try ctx.arguments.integer("--limit", range: 1...10_000) ?? 100)
         let piped = try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
@@ -42,7 +78,10 @@ enum DeployQueryCommand {
         var result = views.header
         result["view"] = .string(view.rawValue)
         let index = access.index
-        if view == .summary || view == .full { result.merge(views.summary) { _, new in new } }
+        if view == .summary || view == .full {
+            result.merge(views.summary) { _, new in new }
+            result["linked_incidents"] = DeployViews.linkedIncidents(try index.incidents(deploymentId: row.exec_id, limit: limit))
+        }
         if view == .timeline || view == .full { result["steps"] = DeployViews.steps(try index.steps(execId: row.exec_id)) }
         if view == .decisions || view == .full {
             result["decisions"] = DeployViews.decisions(DeployViews.ownDecisions(try index.decisions(execId: row.exec_id))) {
@@ -53,7 +92,7 @@ enum DeployQueryCommand {
             result["artifacts"] = DeployViews.artifacts(try index.artifacts(execId: row.exec_id) + records(of: row, index: index))
         }
         if view == .full { result["execution"] = try ctx.state.readJSON(StateDirectory.execution(row.exec_id)) }
-        var output = StageOutput(result: .object(result), runId: row.run_id)
+        var output = StageOutput(result: .object(result), diagnostics: access.notes, runId: row.run_id)
         PipedExecution.passOn(piped, to: &output)
         return output
     }

@@ -36,6 +36,18 @@ struct DeployViews {
          "incident_count_open": .number(Double(row.incident_count_open)), "last_incident_id": text(row.last_incident_id)]
     }
 
+    /// The deployment's incidents, newest first, as `linked_incidents` rows; incidents whose
+    /// files are incomplete are left out, as in `incident list`.
+    static func linkedIncidents(_ rows: [IncidentRow]) -> JSON {
+        .array(rows.compactMap { incident in
+            guard IncidentViews.row(incident) != nil, let classification = incident.classification,
+                  let status = incident.status else { return nil }
+            return ["incident_id": .string(incident.incident_id), "classification": .string(classification),
+                    "incident_status": .string(status),
+                    "captured_unix_ms": .number(Double(incident.captured_unix_ms ?? incident.created_unix_ms))]
+        })
+    }
+
     static func steps(_ rows: [StepRow]) -> JSON {
         .array(rows.map { step in
             var item: [String: JSON] = [

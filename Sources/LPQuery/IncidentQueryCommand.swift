@@ -4,6 +4,9 @@ import LPModel
 import LPIndex
 import LPStage
 import LPIncident
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `lp-query incidents` (a list, newest first) and `lp-query incident` (one incident in full),
 /// both `lp.incident.query.result@0.2.0`, answered from the index.
@@ -14,22 +17,32 @@ enum IncidentQueryCommand {
         words: ["incidents"],
         spec: CommandSpec(
             name: "lp-query incidents", reportCommand: "incident list",
-            summary: "list the incidents of a deployment or of an app/environment, newest first",
-            usage: ["lp-query incidents --deployment-id ID [--limit N]",
+            summary: "list incidents, newest first: all, or those of a deployment or of an app/environment",
+            usage: ["lp-query incidents --all [--status S] [--classification C] [--limit N]",
+                    "lp-query incidents --deployment-id ID [--limit N]",
                     "lp-query incidents --app-id APP --env ENV [--limit N]",
                     "lp-apply ... | lp-query incidents"],
             options: [
-                OptionSpec("--deployment-id", value: "ID", "incidents of this deployment"),
-                OptionSpec("--app-id", value: "APP", "with --env: incidents of every deployment of the app there"),
-                OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
+                OptionSpec("--all", "every incident (reads no document; what `x07lp incident list` does with no selection)"),
+                OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "incidents of this deployment"),
+                OptionSpec("--app-id", value: "APP", "incidents of every deployment of the app (with --env: there only)"),
+                OptionSpec("--env", value: "ENV", "incidents in this environment (with or without --app-id)"),
+                OptionSpec("--status", value: "S", "only incidents in this state: \(statuses.joined(separator: ", "))"),
+                OptionSpec("--classification", value: "C", "only incidents of this class: \(IncidentMeta.classifications.joined(separator: ", "))"),
                 OptionSpec("--limit", value: "N", "at most N rows (default 100, up to 10000)"),
+                StageOptions.target,
                 IndexAccess.option,
             ],
-            examples: ["x07lp incident list --app-id example.hello.web --env staging --limit 20 --json"],
+            examples: ["x07lp incident list --json",
+                       "x07lp incident list --app-id example.hello.web --env staging --status open --limit 20 --json"],
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
-            notes: ["Incidents whose files are incomplete (a capture interrupted before its meta was written) are not listed;",
+            notes: ["With no --deployment-id, --app-id, --env or --all, the deployment piped in (an execution or its report) is",
+                    "the selection; `x07lp incident list` adds --all when its words select nothing, so it lists every incident.",
+                    "Incidents whose files are incomplete (a capture interrupted before its meta was written) are not listed;",
                     "`x07lp state verify` reports them."]),
         body: runList)
+
+    static let statuses = [IncidentMeta.Status.open, .regression_generated, .resolved].map(\.rawValue)
 
     static let get = StageCommand(
         words: ["incident"],
@@ -41,35 +54,65 @@ enum IncidentQueryCommand {
             options: [
                 OptionSpec("--incident-id", value: "ID", "the incident (else the bundle or report on stdin names it)"),
                 OptionSpec("--view", value: "VIEW", "full (default) or summary"),
+                StageOptions.target,
                 IndexAccess.option,
             ],
             examples: ["x07lp incident get --incident-id lpinc_... --json"],
-            exitCodes: [.ok, .usage, .invalidInput, .stateCorrupt],
+            exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .stateLocked, .stateCorrupt],
             notes: ["Given the --report of lp-incident on stdin, the report names the upstream command (incident capture),",
-                    "its artifacts and its warnings."]),
+                    "its artifacts and its warnings; when that command failed, this one fails with its exit code, and its",
+                    "report still names that command and leads with its diagnostics."],
+            namesUpstreamCommand: true),
         body: runGet)
 
     static func runList(_ ctx: StageContext) throws -> StageOutput {
         let args = ctx.arguments
         let limit = Int(try args.integer("--limit", range: 1...10_000) ?? 100)
-        let piped = try PipedExecution.read(ctx)
-        let access = try IndexAccess(ctx)
-        let rows: [IncidentRow]
-        let resolution: JSON
-        if let app = args.value("--app-id") {
-            guard let env = args.value("--env"), args.value("--deployment-id") == nil else {
-                throw LPError(.usage, code: "LP_USAGE", "use --app-id APP --env ENV, or --deployment-id ID, not both")
-            }
-            rows = try access.index.incidents(appId: app, environment: env, limit: limit)
-            resolution = ["by": "target", "requested_target": ["app_id": .string(app), "environment": .string(env)]]
-        } else {
-            let id = args.value("--deployment-id") ?? piped?.exec_id ?? ""
-            rows = try access.index.incidents(deploymentId: id, limit: limit)
-            resolution = ["by": "deployment_id", "requested_deployment_id": .string(id)]
+        let status = try args.value("--status").map { try Filter.oneOf($0, statuses, flag: "--status") }
+        let classification = try args.value("--classification").map {
+            try Filter.oneOf($0, IncidentMeta.classifications, flag: "--classification")
         }
-        let items = rows.compactMap(IncidentViews.row)
+        let app = try args.value("--app-id").map { try Filter.appId($0) }
+        let env = try args.value("--env").map { try Filter.environment($0) }
+        let deployment = args.value("--deployment-id")
+        if deployment != nil && (app != nil || env != nil) {
+            throw LPError(.usage, code: "LP_USAGE", "use --deployment-id ID, or --app-id APP / --env ENV, not both")
+        }
+        let all = args.has("--all")
+        if all && (deployment != nil || app != nil || env != nil || args.value("--in") != nil) {
+            throw LPError(.usage, code: "LP_USAGE", "--all lists every incident: leave out --deployment-id, --app-id, --env and --in")
+        }
+        // A deployment piped in selects; nothing to read (a terminal on stdin) means every incident.
+        // The piped document is read before the index is opened (see PipedExecution).
+        let interactive = args.value("--in") == nil && isatty(STDIN_FILENO) != 0
+        let piped = all || interactive || app != nil || env != nil ? nil : try PipedExecution.read(ctx)
+        let access = try IndexAccess(ctx)
+        // Filters narrow the rows before the limit applies: fetch without a cap when there are some.
+        let fetch = status == nil && classification == nil ? limit : Int(Int32.max)
+        var rows: [IncidentRow]
+        let resolution: JSON
+        if let app, let env {
+            rows = try access.index.incidents(appId: app, environment: env, limit: fetch)
+            resolution = ["by": "target", "requested_target": ["app_id": .string(app), "environment": .string(env)]]
+        } else if let id = deployment ?? piped?.exec_id {
+            rows = try access.index.incidents(deploymentId: id, limit: fetch)
+            resolution = ["by": "deployment_id", "requested_deployment_id": .string(id)]
+        } else {
+            // Every incident (of one app, or in one environment, when only one of them is given).
+            rows = []
+            for target in try access.index.apps() where (app ?? target.app_id) == target.app_id
+                && (env ?? target.environment) == target.environment {
+                rows += try access.index.incidents(appId: target.app_id, environment: target.environment, limit: fetch)
+            }
+            rows.sort { ($0.created_unix_ms, $0.incident_id) > ($1.created_unix_ms, $1.incident_id) }
+            resolution = ["by": "all"]
+        }
+        rows = rows.filter { row in
+            (status.map { $0 == row.status } ?? true) && (classification.map { $0 == row.classification } ?? true)
+        }
+        let items = rows.compactMap(IncidentViews.row).prefix(limit)
         var output = StageOutput(result: ["schema_version": .string(schemaVersion), "view": "list", "resolution": resolution,
-                                          "index": access.block, "items": .array(items)])
+                                          "index": access.block, "items": .array(Array(items))], diagnostics: access.notes)
         PipedExecution.passOn(piped, to: &output)
         return output
     }
@@ -92,7 +135,7 @@ enum IncidentQueryCommand {
         result["resolution"] = ["by": "incident_id", "requested_incident_id": .string(input.id)]
         result["index"] = access.block
         if viewName == "full" { result.merge(try IncidentViews.full(loaded, state: ctx.state)) { _, new in new } }
-        var output = StageOutput(result: .object(result), diagnostics: input.upstreamDiagnostics,
+        var output = StageOutput(result: .object(result), diagnostics: input.upstreamDiagnostics + access.notes,
                                  artifacts: input.upstreamArtifacts, runId: loaded.meta.run_id)
         output.reportCommand = input.upstreamCommand
         return output

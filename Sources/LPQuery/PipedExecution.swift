@@ -17,9 +17,9 @@ enum PipedExecution {
     }
 
     /// The code lp-apply ended a failed deployment with: a rollback (SLO or manual) 14, an
-    /// exhausted retry budget 15; nil when it did not fail.
+    /// exhausted retry budget 15; nil when it did not fail or has not ended.
     static func failureExitCode(_ execution: DeployExecution) -> ExitCode? {
-        guard execution.status == .failed else { return nil }
+        guard !execution.status.isLive else { return nil }
         return execution.localMeta?.outcome.failureExitCode
     }
 

@@ -1,10 +1,10 @@
 import LPStage
 
 /// lp-query: every read view over the state, answered from the derived SQLite index
-/// (index.sqlite, rebuilt from the files when missing, stale or corrupt).
+/// (index/control_plane.sqlite, rebuilt from the files when missing, stale or corrupt).
 public enum QueryStage {
     public static let definition = StageDefinition(
         name: "lp-query",
         summary: "read views over the state: deployments, apps, incidents, routes; index maintenance",
-        commands: [DeployQueryCommand.command, AppsCommand.command, IncidentQueryCommand.list, IncidentQueryCommand.get, RouteCommand.command, IndexRebuildCommand.command])
+        commands: [DeployQueryCommand.command, DeployQueryCommand.status, AppsCommand.command, IncidentQueryCommand.list, IncidentQueryCommand.get, RouteCommand.command, IndexRebuildCommand.command])
 }

@@ -14,7 +14,7 @@ enum RouteCommand {
             summary: "answer which slot a route key (or path) reaches for a deployment",
             usage: ["lp-query route --deployment-id ID (--route-key KEY | --path /p)"],
             options: [
-                OptionSpec("--deployment-id", value: "ID", "the deployment whose router state to read"),
+                OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "the deployment whose router state to read"),
                 OptionSpec("--route-key", value: "KEY", "the X-LP-Route-Key header value"),
                 OptionSpec("--path", value: "PATH", "the request path, the key when no route key is sent (default /)"),
             ],
@@ -23,6 +23,7 @@ enum RouteCommand {
             notes: ["Prints {slot, bucket, weight_pct}: bucket = first 4 bytes of SHA-256(key) as a big-endian u32 mod 100;",
                     "the candidate gets the request iff bucket < weight."]),
         body: { ctx in
+            try IndexAccess.requireState(ctx)
             let id = try ctx.arguments.required("--deployment-id", ctx.spec)
             try StateDirectory.checkComponent(id, what: "deployment id")
             let answer = try route(state: ctx.state, execId: id, routeKey: ctx.arguments.value("--route-key"),

@@ -26,6 +26,7 @@ enum FromIncidentCommand {
                 OptionSpec("--name", value: "NAME", "fixture name: the directory under --out-dir (default: the incident id)"),
                 OptionSpec("--out-dir", value: "DIR", "where <NAME>/ is written (created if missing)"),
                 OptionSpec("--dry-run", "compute and print the result; write nothing (no files, no state change)"),
+                StageOptions.target,
             ],
             examples: ["x07lp regress from-incident --incident-id lpinc_... --name health_500 --out-dir tests/regress --json",
                        "sh tests/regress/health_500/http.test.sh http://127.0.0.1:8080"],

@@ -4,16 +4,39 @@ import LPModel
 import LPIndex
 import Foundation
 
-/// How deploy stages get the execution they work on: `--deployment-id X`, or the execution
-/// document an upstream stage printed (stdin / `--in`), or its `--report` envelope. Either way the stored
+/// How deploy stages get the execution they work on: `--deployment-id X` (alias `--deployment`),
+/// `--accepted-run RUN` (the deployment intake created in that run), or the execution document
+/// an upstream stage printed (stdin / `--in`), or its `--report` envelope. Either way the stored
 /// `deploy/<exec_id>.json` is the source of truth; the piped document only names it.
 /// A failed upstream document is refused with the upstream's exit code.
 public enum ExecutionInput {
     public static func load(_ ctx: StageContext, catalog: ContractCatalog) throws -> DeployExecution {
         let store = ExecutionStore(state: ctx.state)
-        if let id = ctx.arguments.value("--deployment-id") { return try store.load(id) }
+        let named = ctx.arguments.value("--deployment-id")
+        if let run = ctx.arguments.value("--accepted-run") {
+            let id = try deploymentId(acceptedIn: run, state: ctx.state)
+            if let named, named != id {
+                throw LPError(.usage, code: "LP_USAGE", "--deployment-id \(named) is not the deployment run \(run) accepted (\(id))")
+            }
+            return try store.load(id)
+        }
+        if let named { return try store.load(named) }
         let input = try ctx.readInput()
         return try store.load(try deploymentId(namedBy: input.json, source: input.source, catalog: catalog))
+    }
+
+    /// The deployment intake created in run `runId`: `meta.exec_id` of `runs/<run>.json`.
+    public static func deploymentId(acceptedIn runId: String, state: StateDirectory) throws -> String {
+        try StateDirectory.checkComponent(runId, what: "run id")
+        let relative = StateDirectory.runRecord(runId)
+        guard state.exists(relative) else {
+            throw LPError(.usage, code: "LP_NOT_FOUND",
+                          "no run \(runId) in \(state.root) (--accepted-run takes the run_id `deploy accept` reported)")
+        }
+        guard let id = try state.readJSON(relative)["meta"]?["exec_id"]?.stringValue else {
+            throw LPError(.usage, code: "LP_NOT_FOUND", "run \(runId) accepted no deployment (it is not an intake run)")
+        }
+        return id
     }
 
     /// The deployment a piped document names: an execution (checked against its contract) or an
@@ -37,15 +60,22 @@ public enum ExecutionInput {
         return id
     }
 
-    /// An upstream report with `ok: false`, or an execution that intake rejected, stops here.
+    /// An upstream report with `ok: false`, or an execution that intake rejected, stops here. The
+    /// error keeps the failed report (`LPError.upstream`), so the report of this stage leads with
+    /// the upstream's own diagnostics: the root cause reaches the end of the pipe.
     public static func refuseFailedUpstream(_ document: JSON, source: String) throws {
         if document["schema_version"] == .string(SchemaVersion.cliReport), document["ok"] == false {
             let code = document["exit_code"]?.intValue.flatMap { Int32(exactly: $0) }.flatMap(ExitCode.init(rawValue:)) ?? .invalidInput
-            throw LPError(code, code: "LP_UPSTREAM_FAILED", "\(source): the upstream stage failed (exit \(code.rawValue)); fix that first")
+            let upstream = UpstreamFailure(report: document)
+            let named = upstream.command.map { " (\($0))" } ?? ""
+            var error = LPError(code, code: UpstreamFailure.code,
+                                "\(source): the upstream stage\(named) failed (exit \(code.rawValue)); fix that first")
+            error.upstream = upstream
+            throw error
         }
         if document["schema_version"] == .string(DeployExecution.schemaVersion), document["status"] == "failed",
            document["meta"]?["outcome"] == "rejected" {
-            throw LPError(.gateRejected, code: "LP_UPSTREAM_FAILED",
+            throw LPError(.gateRejected, code: UpstreamFailure.code,
                           "\(source): intake rejected deployment \(document["exec_id"]?.stringValue ?? "?"); nothing to plan or run")
         }
     }

@@ -30,6 +30,7 @@ public struct StageContext {
             pinned = nil
         }
         self.clock = LogicalClock(pinnedBase: pinned)
+        try StageOptions.checkTarget(arguments)
     }
 
     /// The stage's input document from `--in FILE` or stdin.
@@ -55,6 +56,9 @@ public struct StageOutput {
     public var artifacts: [ArtifactRef]
     public var runId: String?
     public var reportCommand: String?
+    /// The diagnostics to print on stderr when they are not all of `diagnostics` (a refused
+    /// upstream report's diagnostics were printed by the upstream stage already).
+    public var printedDiagnostics: [Diagnostic]?
 
     public init(result: JSON, document: JSON? = nil, rawBytes: [UInt8]? = nil, exitCode: ExitCode = .ok,
                 diagnostics: [Diagnostic] = [], artifacts: [ArtifactRef] = [], runId: String? = nil) {

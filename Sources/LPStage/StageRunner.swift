@@ -42,15 +42,23 @@ public enum StageRunner {
         let environment = ProcessInfo.processInfo.environment
         let (command, rest) = select(commands, argv)
         guard let command else {
-            let wantsHelp = argv.isEmpty || argv.first == "--help" || argv.first == "help"
             if argv.first == "--version" { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
-            let text = overview(stage: stage, summary: summary, commands: commands)
-            if wantsHelp { emitText(text); exit(0) }
-            FileHandle.standardError.write(Data(("x07lp: error[LP_USAGE]: unknown command \"\(argv.joined(separator: " "))\"\n\n" + text).utf8))
+            // Leading words that start some commands (`lp-apply control`, `lp-apply control deploy`):
+            // the overview of those commands.
+            let words = Array(argv.prefix { !$0.hasPrefix("-") })
+            let group = words.isEmpty || words == ["help"] ? [] : words
+            let shown = commands.filter { $0.words.starts(with: group) }
+            let wantsHelp = argv.isEmpty || argv.first == "help" || argv.contains { isHelp($0) }
+            let known = !shown.isEmpty
+            let text = overview(stage: stage, group: group, summary: summary, commands: known ? shown : commands)
+            if wantsHelp && (known || group.isEmpty) { emitText(text); exit(0) }
+            let problem = known ? "\"\(([stage] + group).joined(separator: " "))\" needs one of the commands below"
+                                : "unknown command \"\(argv.joined(separator: " "))\""
+            FileHandle.standardError.write(Data(("x07lp: error[LP_USAGE]: \(problem)\n\n" + text).utf8))
             exit(ExitCode.usage.rawValue)
         }
         let spec = command.spec
-        if rest.contains("--help") { emitText(spec.helpText); exit(0) }
+        if rest.contains(where: isHelp) { emitText(spec.helpText); exit(0) }
         if rest.contains("--version") { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
         let reportRequested = rest.contains("--report") || rest.contains("--json")
         let pretty = rest.contains("--pretty")
@@ -62,7 +70,20 @@ public enum StageRunner {
             let output = try command.body(ctx)
             finish(output, spec: spec, context: ctx, report: reportRequested, pretty: pretty)
         } catch let error as LPError {
-            let output = StageOutput(result: [:], exitCode: error.exitCode, diagnostics: error.diagnostics)
+            var output = StageOutput(result: [:], exitCode: error.exitCode, diagnostics: error.reportDiagnostics)
+            if let upstream = error.upstream {
+                // Refusing a failed upstream report: that report's diagnostics (the root cause),
+                // artifacts and run go on in ours; stderr only gets our own line, the upstream
+                // stage printed its own.
+                output.artifacts = upstream.artifacts
+                output.runId = upstream.runId
+                if spec.namesUpstreamCommand {
+                    // Only showing the upstream's work, this command's report is the upstream's.
+                    output.reportCommand = upstream.command
+                    if !upstream.diagnostics.isEmpty { output.diagnostics = upstream.diagnostics }
+                }
+                output.printedDiagnostics = error.diagnostics
+            }
             finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
         } catch {
             let diagnostic = Diagnostic(code: "LP_INTERNAL", message: "internal error: \(error)")
@@ -70,6 +91,9 @@ public enum StageRunner {
             finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
         }
     }
+
+    /// `--help`, or its short form `-h`.
+    static func isHelp(_ word: String) -> Bool { word == "--help" || word == "-h" }
 
     /// The longest word path that matches the start of argv; a command with no words is the default.
     static func select(_ commands: [StageCommand], _ argv: [String]) -> (StageCommand?, [String]) {
@@ -86,8 +110,11 @@ public enum StageRunner {
         return (nil, argv)
     }
 
-    static func overview(stage: String, summary: String, commands: [StageCommand]) -> String {
-        var lines = ["\(stage) — \(summary)", "", "COMMANDS:"]
+    /// The commands (all of them, or those starting with the words `group`) and the union of
+    /// their exit codes.
+    static func overview(stage: String, group: [String] = [], summary: String, commands: [StageCommand]) -> String {
+        let title = group.isEmpty ? "\(stage) — \(summary)" : "\(([stage] + group).joined(separator: " ")) — the commands of \(stage) that start with \"\(group.joined(separator: " "))\""
+        var lines = [title, "", "COMMANDS:"]
         for command in commands {
             let words = command.words.isEmpty ? "(default)" : command.words.joined(separator: " ")
             lines.append("  " + words + String(repeating: " ", count: max(2, 24 - words.count)) + command.spec.summary)
@@ -101,7 +128,7 @@ public enum StageRunner {
     static func finish(_ output: StageOutput, spec: CommandSpec, context: StageContext?, report: Bool, pretty: Bool,
                        failed: Bool = false) -> Never {
         let quiet = context?.quiet ?? false
-        for diagnostic in output.diagnostics where !(quiet && diagnostic.severity != .error) {
+        for diagnostic in output.printedDiagnostics ?? output.diagnostics where !(quiet && diagnostic.severity != .error) {
             FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))
         }
         let style: JSONEncoding = pretty ? .pretty : .canonical

@@ -39,7 +39,12 @@ public struct StateDirectory: Sendable {
         "incidents/\(app)/\(env)/\(id)"
     }
     public static let keys = "keys"
-    public static let index = "index.sqlite"
+
+    /// Evidence records, written once and never with other bytes.
+    public static func isWriteOnce(_ relative: String) -> Bool {
+        relative.hasPrefix("decisions/") || relative.hasPrefix("control/actions/") || relative.hasPrefix("plans/")
+            || (relative.hasPrefix("incidents/") && relative.hasSuffix("/incident.bundle.json"))
+    }
 
     public static func blob(_ sha256: String) -> String {
         "store/blobs/sha256/\(sha256.prefix(2))/\(sha256)"

@@ -41,9 +41,15 @@ public final class WriteTransaction {
     }
 
     /// Writes a JSON record as canonical bytes (the file's SHA-256 is the record's digest).
+    /// Records that are evidence (decisions, control action results, incident bundles, plans)
+    /// are written once: writing one again with other bytes is refused, never done.
     @discardableResult
     public func writeRecord(_ document: JSON, at relative: String, logicalName: String) throws -> ArtifactRef {
         let bytes = document.canonicalBytes
+        if StateDirectory.isWriteOnce(relative), let existing = try? state.read(relative), existing != bytes {
+            throw LPError(.internalError, code: "LP_STATE_RECORD_REWRITE",
+                          "\(state.path(relative)) exists with other content; a record of this kind is written once")
+        }
         try writeFile(bytes, at: relative)
         let digest = DigestRef(of: bytes)
         changes.append(.record(relativePath: relative, document: document, digest: digest))

@@ -79,7 +79,7 @@ enum SchemaCommands {
             }
             return StageOutput(
                 result: ["schema_version": .string(SchemaVersion.schemaValidateResult), "schema": .string(schemaID),
-                         "valid": .bool(violations.isEmpty), "violations": .array(rows),
+                         "ok": .bool(violations.isEmpty), "valid": .bool(violations.isEmpty), "violations": .array(rows),
                          "document_digest": DigestRef(of: input.bytes).json],
                 exitCode: violations.isEmpty ? .ok : .invalidInput,
                 diagnostics: violations.map { $0.diagnostic(source: input.source) })

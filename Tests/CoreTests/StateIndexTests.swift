@@ -125,7 +125,7 @@ final class StateIndexTests: XCTestCase {
     /// Every row of every table but the index's own bookkeeping, as sorted text.
     func dump(_ index: StateIndex) throws -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for (name, type) in IndexSchema.objects where type == "table" && !["index_meta", "index_fingerprints"].contains(name) {
+        for (name, type) in IndexSchema.objects where type == "table" && !["meta", "index_fingerprints"].contains(name) {
             var rows: [String] = []
             try index.db.query("SELECT * FROM \(name)") { row in
                 rows.append((0..<row.columnCount).map { row.string($0) ?? "NULL" }.joined(separator: "|"))
@@ -150,7 +150,7 @@ final class StateIndexTests: XCTestCase {
         let (first, rebuilt) = try StateIndex.open(state: state)
         XCTAssertTrue(rebuilt)
         XCTAssertTrue(first.isPersistent)
-        XCTAssertEqual(first.path, root + "/index.sqlite")
+        XCTAssertEqual(first.path, root + "/index/control_plane.sqlite")
         XCTAssertTrue(FileManager.default.fileExists(atPath: first.path))
         let row = try XCTUnwrap(try first.execution(id: Self.execId(1)))
         XCTAssertEqual(row.app_id, "shop")
@@ -216,7 +216,7 @@ final class StateIndexTests: XCTestCase {
 
     func testDamagedIndexFilesAreRebuilt() throws {
         try smallState()
-        let path = root + "/index.sqlite"
+        let path = root + "/index/control_plane.sqlite"
         let damages: [(String, () throws -> Void)] = [
             ("deleted", { try FileManager.default.removeItem(atPath: path) }),
             ("truncated", {

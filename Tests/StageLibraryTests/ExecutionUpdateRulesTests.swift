@@ -85,17 +85,27 @@ final class ExecutionUpdateRulesTests: XCTestCase {
     }
 
     func testATerminalStatusSetByAControlWinsOverARunningStepMachine() throws {
-        let endings: [(ExecutionStatus, DeployOutcome)] = [(.aborted, .aborted), (.failed, .rolledBack), (.completed, .promoted)]
+        let endings: [(ExecutionStatus, DeployOutcome)] = [(.aborted, .aborted), (.completed, .rolledBack), (.failed, .failed)]
         for (status, outcome) in endings {
-            let (running, meta) = Self.running()
-            let stored = Self.stored(status: status, outcome: outcome, control: .terminal)
-            let merged = ExecutionUpdateRules.merge(stepMachine: running, meta: meta, into: stored)
-            XCTAssertEqual(merged.status, status)
-            XCTAssertEqual(merged.localMeta?.outcome, outcome, "\(status)")
-            XCTAssertEqual(merged.localMeta?.ended_unix_ms, Self.t0 + 400, "\(status)")
-            XCTAssertEqual(merged.localMeta?.control_state, .terminal, "\(status)")
-            try assertStepMachineFields(merged, running, meta)
-            try assertControlledFields(merged)
+            // Whatever the step machine still holds — started, or an ending of its own.
+            for runningStatus in [ExecutionStatus.started, .completed] {
+                let (running, meta) = Self.running(status: runningStatus)
+                let stored = Self.stored(status: status, outcome: outcome, control: .terminal)
+                let merged = ExecutionUpdateRules.merge(stepMachine: running, meta: meta, into: stored)
+                XCTAssertEqual(merged.status, status)
+                XCTAssertEqual(merged.localMeta?.outcome, outcome, "\(status)")
+                XCTAssertEqual(merged.localMeta?.ended_unix_ms, Self.t0 + 400, "\(status)")
+                XCTAssertEqual(merged.localMeta?.control_state, .terminal, "\(status)")
+                // The control retired the candidate: its routing and slots stand, the latest decision is its own.
+                XCTAssertEqual(merged.localMeta?.routing, stored.localMeta?.routing, "\(status)")
+                XCTAssertEqual(merged.localMeta?.routing.candidate_weight_pct, 10, "\(status)")
+                XCTAssertEqual(merged.localMeta?.runtime, stored.localMeta?.runtime, "\(status)")
+                XCTAssertEqual(merged.localMeta?.latest_decision_id, stored.localMeta?.latest_decision_id, "\(status)")
+                // The steps and the analysis stay the step machine's own record of what it did.
+                XCTAssertEqual(merged.steps, running.steps)
+                XCTAssertEqual(merged.localMeta?.analysis, meta.analysis)
+                try assertControlledFields(merged)
+            }
         }
     }
 

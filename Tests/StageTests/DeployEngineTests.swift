@@ -161,7 +161,7 @@ final class ControlActionTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(rollback.status, 0, rollback.stderr)
         XCTAssertTrue(rollback.stdoutText.contains("\"kind\":\"deploy.rollback.manual\""))
         let execution = try stored(fixture)
-        XCTAssertEqual(execution["status"], "failed")
+        XCTAssertEqual(execution["status"], "completed")
         XCTAssertEqual(execution["meta"]?["outcome"], "rolled_back")
         XCTAssertEqual(execution["meta"]?["routing"]?["candidate_weight_pct"], 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(fixture.state)/runtime/\(fixture.id)/candidate"))

@@ -202,8 +202,8 @@ final class IncidentTests: XCTestCase {
             XCTAssertEqual(dry.status, 0, dry.stderr)
             XCTAssertEqual(try JSONParser.parse(dry.stdout)["dry_run"], true)
             XCTAssertFalse(FileManager.default.fileExists(atPath: cwd + "/regress"), "--dry-run wrote the out dir")
-            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") },
-                           before.filter { !$0.key.hasPrefix("index.sqlite") }, "--dry-run changed the state")
+            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index/") },
+                           before.filter { !$0.key.hasPrefix("index/") }, "--dry-run changed the state")
             let real = try StageProcess.run(StageProcess.x07lp, ["regress", "from-incident", "--incident-id", id, "--name", "greet",
                                                                  "--out-dir", "regress", "--state-dir", setup.state,
                                                                  "--now-unix-ms", Self.time], cwd: cwd)
@@ -211,7 +211,7 @@ final class IncidentTests: XCTestCase {
             // Dry run and real run announce the same files.
             XCTAssertEqual(try JSONParser.parse(dry.stdout)["generated"], try JSONParser.parse(real.stdout)["generated"])
             outputs.append(StateFiles.all(cwd + "/regress"))
-            states.append(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") && !$0.key.hasPrefix("keys/") })
+            states.append(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index/") && !$0.key.hasPrefix("keys/") })
         }
         XCTAssertEqual(Set(outputs[0].keys), ["greet/regression.request.json", "greet/replay.trace.json", "greet/http.test.sh"])
         XCTAssertEqual(outputs[0], outputs[1], "same incident + pinned time must give identical regression files")
@@ -252,9 +252,9 @@ final class IncidentTests: XCTestCase {
     func testRefusalsLeaveTheStateUntouched() throws {
         let setup = try Self.promoted()
         func unchanged(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) rethrows {
-            let before = StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }
+            let before = StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index/") }
             try body()
-            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index.sqlite") }, before, file: file, line: line)
+            XCTAssertEqual(StateFiles.all(setup.state).filter { !$0.key.hasPrefix("index/") }, before, file: file, line: line)
         }
         // No trace: the incident is captured, but a regression is refused and writes nothing.
         let capture = try Self.capture(setup, extra: [])

@@ -58,7 +58,7 @@ final class IntakeConformanceTests: XCTestCase {
         let state = StageProcess.temporaryDirectory()
         let result = try accept("change_request.min.json", state: state, extra: ["--pack-manifest", "app.pack.bad.json"])
         XCTAssertEqual(result.status, 12, result.stderr)
-        XCTAssertTrue(result.stderr.contains("error[LP_DIGEST_MISMATCH]"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("error[LP_PACK_DIGEST_MISMATCH_FILE]"), result.stderr)
         XCTAssertTrue(result.stderr.contains("assets/c34ce30e274c7ae075844129264500f696781b58c8f58490d722227115734a9b.mjs"), result.stderr)
         XCTAssertEqual(Array(StateFiles.written(state).keys), [], "a refused pack must leave no file in the state")
     }

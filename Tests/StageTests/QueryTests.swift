@@ -79,7 +79,7 @@ final class QueryTests: XCTestCase {
         _ = try query(args, state: state)
         let warm = try JSONParser.parse(try query(args, state: state).stdout)
         XCTAssertEqual(warm["result"]?["index"]?["rebuilt"], false)
-        let db = state + "/index.sqlite"
+        let db = state + "/index/control_plane.sqlite"
         let damage: [(String, () throws -> Void)] = [
             ("deleted", { try FileManager.default.removeItem(atPath: db) }),
             ("garbage", { try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: db)) }),

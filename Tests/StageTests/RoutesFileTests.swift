@@ -70,17 +70,25 @@ final class RoutesFileTests: XCTestCase {
         XCTAssertEqual(line, "lp-plan --quiet --deployment-id lpexec_x --report --quiet | lp-apply --quiet --pretty --metrics-dir m\n")
     }
 
-    /// A flag no stage of the verb declares goes to the last stage, which rejects it by name.
-    func testUnknownFlagLandsOnTheLastStage() throws {
-        let line = try explain(["deploy", "run", "--deployment-id", "lpexec_x", "--no-such-flag", "v", "--metrics-dir", "m"])
-        XCTAssertEqual(line, "lp-plan --deployment-id lpexec_x --report --quiet | lp-apply --no-such-flag v --metrics-dir m\n")
-        let accept = try explain(["deploy", "--change", "cr.json", "--plan-file", "x"])
-        XCTAssertTrue(accept.hasSuffix("| lp-apply --plan-file x\n"), accept)
+    /// A flag no stage of a pipeline verb declares is refused before any stage runs (the first
+    /// stage would already write), also under --explain; a single-stage verb's stage refuses it.
+    func testUnknownFlagOfAPipelineIsRefusedBeforeAnyStageRuns() throws {
+        for arguments in [["deploy", "run", "--deployment-id", "lpexec_x", "--no-such-flag", "v", "--metrics-dir", "m"],
+                          ["deploy", "--change", "cr.json", "--plan-file", "x"]] {
+            let flag = arguments.first { $0 == "--no-such-flag" || $0 == "--plan-file" } ?? ""
+            let explained = try StageProcess.run(StageProcess.x07lp, ["--explain"] + arguments)
+            XCTAssertEqual(explained.status, 2, explained.stderr)
+            XCTAssertTrue(explained.stderr.contains("unknown option \(flag)"), explained.stderr)
+            XCTAssertEqual(explained.stdoutText, "")
+        }
         let state = StageProcess.temporaryDirectory()
         let run = try StageProcess.x07lp(["deploy", "run", "--deployment-id", "lpexec_x", "--no-such-flag", "v",
                                           "--metrics-dir", "m", "--state-dir", state])
         XCTAssertEqual(run.status, 2, run.stderr)
-        XCTAssertTrue(run.stderr.contains("unknown option --no-such-flag for lp-apply"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("unknown option --no-such-flag"), run.stderr)
+        let single = try StageProcess.x07lp(["deploy", "stop", "--deployment-id", "lpexec_x", "--no-such-flag", "--state-dir", state])
+        XCTAssertEqual(single.status, 2, single.stderr)
+        XCTAssertTrue(single.stderr.contains("unknown option --no-such-flag for lp-apply"), single.stderr)
     }
 
     /// `incident capture | resolve`: lp-query only shows what lp-incident did, so every flag but

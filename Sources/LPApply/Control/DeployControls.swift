@@ -8,9 +8,10 @@ import LPIncident
 /// `lp-apply control deploy pause | resume | stop | rollback | promote | rerun`.
 enum DeployControls {
     static let common = [
-        OptionSpec("--deployment-id", value: "ID", "the deployment to act on"),
+        OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "the deployment to act on"),
         OptionSpec("--reason", value: "TEXT", "why (recorded in the signed decision)"),
         OptionSpec("--signing-key", value: "PEM", "Ed25519 private key to sign with (default: keys/control.ed25519.key.pem, created 0600)"),
+        StageOptions.target,
     ]
 
     static func spec(_ verb: String, _ summary: String, extra: [OptionSpec] = [], notes: [String] = []) -> CommandSpec {
@@ -46,10 +47,10 @@ enum DeployControls {
             }
         },
         StageCommand(words: ["control", "deploy", "rollback"],
-                     spec: spec("rollback", "roll a deployment back: candidate weight 0 and stopped, outcome rolled_back")) { ctx in
+                     spec: spec("rollback", "roll a deployment back: candidate weight 0 and stopped; status completed, outcome rolled_back")) { ctx in
             try transition(ctx, kind: "deploy.rollback.manual", allowed: [.planned, .started]) { execution, meta, now, tx in
                 try retireCandidate(ctx, execution: execution, meta: &meta, now: now, in: tx)
-                execution.end(.failed, outcome: .rolledBack, meta: &meta, at: now)
+                execution.end(.completed, outcome: .rolledBack, meta: &meta, at: now)
             }
         },
         StageCommand(words: ["control", "deploy", "promote"],

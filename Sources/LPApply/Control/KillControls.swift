@@ -10,11 +10,14 @@ import Foundation
 /// A kill latches (control/kill/<scope>.json): every unfinished deployment in scope is marked
 /// killed and lp-apply refuses new runs (exit 18) until the matching unkill.
 enum KillControls {
-    static func spec(_ words: String, _ summary: String, app: Bool) -> CommandSpec {
+    static func spec(_ words: String, _ summary: String, app: Bool, engage: Bool = false) -> CommandSpec {
         var options = [OptionSpec("--reason", value: "TEXT", "why (recorded in the signed decision)"),
                        OptionSpec("--signing-key", value: "PEM", "Ed25519 private key to sign with (default: keys/control.ed25519.key.pem)")]
         if app {
             options = [OptionSpec("--app-id", value: "APP", "the app"), OptionSpec("--env", value: "ENV", "its environment")] + options
+        }
+        if app && engage {
+            options.append(OptionSpec("--allow-unknown", "latch a kill for an app/env the state has never seen (a pre-emptive kill)"))
         }
         let usage = "lp-apply control \(words)" + (app ? " --app-id APP --env ENV" : "") + " --reason TEXT"
         return CommandSpec(name: "lp-apply control \(words)", reportCommand: words, summary: summary, usage: [usage],
@@ -24,7 +27,7 @@ enum KillControls {
     }
 
     static let commands: [StageCommand] = [
-        StageCommand(words: ["control", "app", "kill"], spec: spec("app kill", "kill switch for one app in one environment", app: true)) {
+        StageCommand(words: ["control", "app", "kill"], spec: spec("app kill", "kill switch for one app in one environment", app: true, engage: true)) {
             try latch($0, engage: true, app: true)
         },
         StageCommand(words: ["control", "app", "unkill"], spec: spec("app unkill", "clear an app kill switch", app: true)) {
@@ -49,6 +52,12 @@ enum KillControls {
             try StateDirectory.checkComponent(environment, what: "environment")
             target = ["app_id": .string(appId), "environment": .string(environment)]
             scopeName = "app:\(appId)/\(environment)"
+            // A typo must not look like protection: killing an app/env never deployed is explicit.
+            if engage, !ctx.arguments.has("--allow-unknown"),
+               try StateIndex.open(state: ctx.state).0.latestExecution(appId: appId, environment: environment) == nil {
+                throw LPError(.usage, code: "LP_APP_UNKNOWN",
+                              "no deployment of \(appId) in \(environment) in \(ctx.state.root): check the names, or pass --allow-unknown to latch a pre-emptive kill")
+            }
         }
         let kind = (app ? "app." : "platform.") + (engage ? "kill" : "unkill")
         let scope: KillScope = app ? .app : .platform

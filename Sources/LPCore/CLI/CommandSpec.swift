@@ -5,13 +5,21 @@ public struct OptionSpec: Sendable {
     public var valueName: String?      // "DIR"; nil for a flag
     public var help: String
     public var repeatable: Bool
+    /// Other spellings of the same option (the reference's names, e.g. `--ops-profile` for
+    /// `--ops`). The parser stores a value under `name`, whichever spelling was typed; help lists
+    /// each alias on a line of its own, and the wrapper's routing table routes them too.
+    public var aliases: [String]
 
-    public init(_ name: String, value: String? = nil, repeatable: Bool = false, _ help: String) {
+    public init(_ name: String, value: String? = nil, repeatable: Bool = false, aliases: [String] = [], _ help: String) {
         self.name = name
         self.valueName = value
         self.help = help
         self.repeatable = repeatable
+        self.aliases = aliases
     }
+
+    /// The name and every alias.
+    public var spellings: [String] { [name] + aliases }
 }
 
 public struct CommandSpec: Sendable {
@@ -24,9 +32,14 @@ public struct CommandSpec: Sendable {
     public var examples: [String]
     public var exitCodes: [ExitCode]
     public var notes: [String]
+    /// The command only shows what the stage before it in a pipe did (`lp-incident capture
+    /// --report | lp-query incident`): its report names that stage's command, also when that
+    /// stage failed and this one refuses its report.
+    public var namesUpstreamCommand: Bool
 
     public init(name: String, reportCommand: String, summary: String, usage: [String], options: [OptionSpec],
-                positionals: [String] = [], examples: [String], exitCodes: [ExitCode], notes: [String] = []) {
+                positionals: [String] = [], examples: [String], exitCodes: [ExitCode], notes: [String] = [],
+                namesUpstreamCommand: Bool = false) {
         self.name = name
         self.reportCommand = reportCommand
         self.summary = summary
@@ -36,19 +49,28 @@ public struct CommandSpec: Sendable {
         self.examples = examples
         self.exitCodes = exitCodes
         self.notes = notes
+        self.namesUpstreamCommand = namesUpstreamCommand
     }
 
-    public func option(named name: String) -> OptionSpec? { options.first { $0.name == name } }
+    /// The option spelled `name`: by its name or one of its aliases.
+    public func option(named name: String) -> OptionSpec? {
+        options.first { $0.name == name } ?? options.first { $0.aliases.contains(name) }
+    }
 
     public var helpText: String {
         var lines = ["\(name) — \(summary)", "", "USAGE:"]
         lines += usage.map { "  " + $0 }
         if !notes.isEmpty { lines += [""] + notes }
         lines += ["", "OPTIONS:"]
+        func line(_ head: String, _ text: String) -> String {
+            "  " + head + String(repeating: " ", count: max(2, 28 - head.count)) + text
+        }
         for option in options {
-            let head = option.name + (option.valueName.map { " " + $0 } ?? "")
-            let pad = String(repeating: " ", count: max(2, 28 - head.count))
-            lines.append("  " + head + pad + option.help + (option.repeatable ? " (repeatable)" : ""))
+            let value = option.valueName.map { " " + $0 } ?? ""
+            lines.append(line(option.name + value, option.help + (option.repeatable ? " (repeatable)" : "")))
+            for alias in option.aliases {
+                lines.append(line(alias + value, "same as \(option.name)"))
+            }
         }
         lines += ["", "EXAMPLES:"] + examples.map { "  " + $0 }
         lines += ["", "EXIT CODES:"]
@@ -69,7 +91,7 @@ public enum CommonOptions {
         OptionSpec("--json", "alias of --report (x07lp compatibility)"),
         OptionSpec("--pretty", "indent the output for humans (same keys, same order)"),
         OptionSpec("--quiet", "no progress or warnings on stderr (errors still printed)"),
-        OptionSpec("--help", "print this help and exit 0"),
+        OptionSpec("--help", "print this help and exit 0 (also -h)"),
         OptionSpec("--version", "print the version and exit 0"),
     ]
 }

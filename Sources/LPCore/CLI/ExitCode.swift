@@ -17,7 +17,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
 
     public var meaning: String {
         switch self {
-        case .ok: return "success (also a paused or stopped deployment)"
+        case .ok: return "success; a deploy run also exits 0 when it ends paused, stopped or awaiting `deploy promote` (see `x07lp help exit-codes`)"
         case .usage: return "usage error, or a named file, record or id was not found"
         case .invalidInput: return "invalid input document (JSON, UTF-8, size, schema or schema_version)"
         case .digestMismatch: return "digest mismatch or broken pack seal"

@@ -4,6 +4,10 @@
 public enum ReasonCode {
     // intake and planning
     public static let intakeAllowed = "LP_INTAKE_ALLOWED"
+    public static let intentValidateOnly = "LP_INTENT_VALIDATE_ONLY"
+    public static let intentUnsupported = "LP_INTENT_UNSUPPORTED"
+    public static let rollbackTargetKnown = "LP_ROLLBACK_TARGET_KNOWN"
+    public static let rollbackTargetUnknown = "LP_ROLLBACK_TARGET_UNKNOWN"
     public static let planGenerated = "LP_PLAN_GENERATED"
     public static let planAdopted = "LP_PLAN_ADOPTED"
 

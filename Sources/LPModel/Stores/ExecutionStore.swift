@@ -29,11 +29,16 @@ public struct ExecutionStore {
         }
     }
 
-    /// Writes a new execution.
+    /// Writes a new execution; one that exists already may only be written again unchanged.
     @discardableResult
     public func create(_ execution: DeployExecution, in tx: WriteTransaction) throws -> ArtifactRef {
         try StateDirectory.checkComponent(execution.exec_id, what: "deployment id")
-        return try tx.writeRecord(try execution.json(), at: StateDirectory.execution(execution.exec_id), logicalName: Self.logicalName)
+        let relative = StateDirectory.execution(execution.exec_id)
+        let document = try execution.json()
+        if state.exists(relative), try state.read(relative) != document.canonicalBytes {
+            throw LPError(.usage, code: "LP_DEPLOYMENT_EXISTS", "deployment \(execution.exec_id) exists already in \(state.root)")
+        }
+        return try tx.writeRecord(document, at: relative, logicalName: Self.logicalName)
     }
 
     /// Applies `change` to the stored execution and writes the result; returns it as stored.

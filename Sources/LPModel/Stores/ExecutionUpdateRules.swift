@@ -2,8 +2,9 @@ import LPCore
 
 /// Who owns which fields of an execution while a run and control actions (other processes)
 /// write it. The step machine owns the steps, routing, runtime, analysis, artifacts and its
-/// outcome; control actions own the control state and pause reason, the signed control decision,
-/// the kill latch and a terminal status they set; the incident store owns the incident counts.
+/// outcome; control actions own the control state and pause reason, the signed control decision
+/// and the kill latch, and once they end a deployment (stop, rollback) its status, outcome,
+/// routing and slots too; the incident store owns the incident counts.
 public enum ExecutionUpdateRules {
     /// What the step machine watches for between steps: the control-owned part of the stored execution.
     public struct ControlView: Equatable, Sendable {
@@ -28,13 +29,18 @@ public enum ExecutionUpdateRules {
         var result = running
         var merged = meta
         if let current = stored.localMeta {
-            // A stop, rollback or kill recorded by a control action wins over the running step machine.
-            if !stored.status.isLive && running.status == .started {
+            // A stop, rollback or kill recorded by a control action ended the deployment: its
+            // status, outcome, routing and slots stand, whatever the step machine still holds.
+            if !stored.status.isLive {
                 result.status = stored.status
                 merged.outcome = current.outcome
                 merged.ended_unix_ms = current.ended_unix_ms
-            }
-            if current.control_state != .active && merged.control_state == .active {
+                merged.control_state = current.control_state
+                merged.pause_reason = current.pause_reason
+                merged.routing = current.routing
+                merged.runtime = current.runtime
+                merged.latest_decision_id = current.latest_decision_id
+            } else if current.control_state != .active && merged.control_state == .active {
                 merged.control_state = current.control_state
                 merged.pause_reason = current.pause_reason
             }

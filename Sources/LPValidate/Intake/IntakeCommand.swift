@@ -14,16 +14,18 @@ enum IntakeCommand {
             summary: "accept a change request and a sealed app pack (x07lp deploy accept)",
             usage: ["lp-validate --pack DIR|ARCHIVE [--ops FILE --slo FILE --policy FILE... --provenance FILE --trusted-key PEM...] < change_request.json"],
             options: [
-                OptionSpec("--pack", value: "DIR|ARCHIVE", "the pack: a directory, or a tar, tar.gz, tar.xz, tar.zst or zip archive whose root is the pack root"),
-                OptionSpec("--pack-dir", value: "DIR", "alias of --pack (x07lp compatibility)"),
+                OptionSpec("--pack", value: "DIR|ARCHIVE", aliases: ["--pack-dir"],
+                           "the pack: a directory, or a tar, tar.gz, tar.xz, tar.zst or zip archive whose root is the pack root"),
                 OptionSpec("--pack-manifest", value: "NAME", "manifest file name inside the pack (default app.pack.json)"),
-                OptionSpec("--ops", value: "FILE", "x07.app.ops.profile@0.1.0; its referenced files must be given and match pinned digests"),
+                OptionSpec("--ops", value: "FILE", aliases: ["--ops-profile"],
+                           "x07.app.ops.profile@0.1.0; its referenced files must be given and match pinned digests"),
                 OptionSpec("--slo", value: "FILE", "x07.slo.profile@0.1.0 referenced by the ops profile"),
                 OptionSpec("--policy", value: "FILE", repeatable: true, "x07.policy.card@0.1.0 to evaluate"),
                 OptionSpec("--provenance", value: "FILE", "DSSE envelope with an in-toto v1 / SLSA v1 statement about the pack"),
                 OptionSpec("--trusted-key", value: "PEM", repeatable: true, "Ed25519 public key trusted to sign provenance"),
                 OptionSpec("--max-pack-bytes", value: "N", "cap on the pack's total size (default 4294967296)"),
                 OptionSpec("--max-pack-entries", value: "N", "cap on the pack's entry count (default 4096)"),
+                StageOptions.target,
             ],
             examples: [
                 "lp-validate --pack app.tar.zst < change_request.json | lp-plan --ops ops.json",
@@ -34,6 +36,8 @@ enum IntakeCommand {
                 "Prints the lp.deploy.execution@0.1.0: status planned (allowed), or failed with meta.outcome",
                 "\"rejected\" (exit 13). Unsafe or malformed packs (exit 3) and broken seals (exit 12) are refused",
                 "before anything is stored. Records: runs/, decisions/, deploy/ and the inputs in store/.",
+                "Intent: validate_only stops at intake (status completed, never planned or run); rollback must",
+                "name a pack this app/env already promoted; stop and replay are refused (exit 13) with their verbs.",
             ]),
         body: run)
 
@@ -58,7 +62,11 @@ enum IntakeCommand {
         let manifest = try JSONParser.parse(pack.manifestBytes)
         let manifestDigest = DigestRef(of: manifest)
 
-        let outcome = IntakeGates.evaluate(inputs, manifest: manifest, manifestDigest: manifestDigest, catalog: catalog)
+        let releases = inputs.intent == .rollback
+            ? ReleaseHistory.promotedManifests(state: ctx.state, appId: inputs.appId, environment: inputs.environment) : []
+        let outcome = IntakeGates.evaluate(inputs, manifest: manifest, manifestDigest: manifestDigest, catalog: catalog,
+                                           releases: releases)
+        try AppBinding.check(statement: outcome.statement, manifest: manifestDigest, appId: inputs.appId)
         var records = IntakeRecords(clock: ctx.clock)
         let written = try ctx.state.write { tx in
             try records.write(inputs: inputs, pack: pack, manifest: manifest, manifestDigest: manifestDigest,
@@ -70,6 +78,11 @@ enum IntakeCommand {
         }
         diagnostics += outcome.warnings.map {
             Diagnostic(code: $0.code, severity: .warning, message: $0.message)
+        }
+        if outcome.allowed, inputs.intent == .validateOnly {
+            diagnostics.append(Diagnostic(code: ReasonCode.intentValidateOnly, severity: .info,
+                                          message: "intent validate_only: the change passed intake; deployment \(written.execId) "
+                                              + "is completed here and is never planned or run"))
         }
         let result: JSON = [
             "exec_id": .string(written.execId), "exec_digest": written.executionRef.digest.json,

@@ -8,12 +8,16 @@ struct IntakeGates {
         var allowed: Bool { !gates.contains { $0.findings.contains { $0.severity == .error } } }
         var errors: [Finding] { gates.flatMap { $0.findings.filter { $0.severity == .error } } }
         var warnings: [Finding] { gates.flatMap { $0.findings.filter { $0.severity == .warning } } }
+        /// The provenance statement, when the envelope's payload decoded (whether or not it verified).
+        var statement: JSON?
     }
 
     static let knownChecks = ["x07_wasm_app_verify", "x07_wasm_ops_validate"]
 
+    /// `releases`: the pack manifests this app and environment already ran (`ReleaseHistory`),
+    /// which a `rollback` must pick from.
     static func evaluate(_ inputs: IntakeInputs, manifest: JSON, manifestDigest: DigestRef,
-                         catalog: ContractCatalog) -> Outcome {
+                         catalog: ContractCatalog, releases: Set<DigestRef> = []) -> Outcome {
         var gates: [(String, [Finding])] = []
 
         var required: [Finding] = []
@@ -31,6 +35,25 @@ struct IntakeGates {
                                        "required check \(check) is not one x07lp runs (\(knownChecks.joined(separator: ", ")))",
                                        subject: check))
             }
+        }
+        // What the intent implies is checked with the change request's own checks.
+        switch inputs.intent {
+        case .validateOnly:
+            required.append(.info(ReasonCode.intentValidateOnly,
+                                  "intent validate_only: the gates run and the change stops here; it is never planned or run",
+                                  subject: "intent"))
+        case .rollback where releases.contains(manifestDigest):
+            required.append(.info(ReasonCode.rollbackTargetKnown,
+                                  "intent rollback: the pack is a release \(inputs.appId) already ran in \(inputs.environment)",
+                                  subject: "intent"))
+        case .rollback:
+            required.append(.error(ReasonCode.rollbackTargetUnknown,
+                                   "intent rollback: the pack (manifest sha256 \(manifestDigest.sha256)) is not the pack of any "
+                                   + "promoted deployment of \(inputs.appId) in \(inputs.environment); roll back only to a release "
+                                   + "it already ran, or send the change with intent deploy",
+                                   subject: "intent"))
+        case .deploy, .stop, .replay:
+            break
         }
         gates.append(("required_checks", required))
 
@@ -70,7 +93,7 @@ struct IntakeGates {
             }
             gates.append(("policy_eval", findings))
         }
-        return Outcome(gates: gates)
+        return Outcome(gates: gates, statement: statement)
     }
 }
 

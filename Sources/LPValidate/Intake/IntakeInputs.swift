@@ -9,6 +9,7 @@ import Foundation
 /// state is touched: a bad input file costs nothing but a diagnostic.
 struct IntakeInputs {
     var changeRequest: InputDocument
+    var intent: ChangeIntent
     var ops: ContractDocument?
     var slo: ContractDocument?
     var policies: [ContractDocument]
@@ -46,6 +47,8 @@ struct IntakeInputs {
 
         changeRequest = try ctx.readInput()
         try catalog.validate(changeRequest.json, as: SchemaVersion.changeRequest, source: changeRequest.source)
+        intent = try ChangeIntent(changeRequest: changeRequest.json)
+        try intent.refuseUnlessIntake()
         ops = try args.value("--ops").map { try ContractDocument(path: $0, contract: SchemaVersion.appOpsProfile, catalog: catalog) }
         slo = try args.value("--slo").map { try ContractDocument(path: $0, contract: SchemaVersion.sloProfile, catalog: catalog) }
         policies = try args.all("--policy").map { try ContractDocument(path: $0, contract: SchemaVersion.policyCard, catalog: catalog) }

@@ -27,10 +27,22 @@ struct IntakeRecords {
 
     mutating func write(inputs: IntakeInputs, pack: IngestedPack, manifest: JSON, manifestDigest: DigestRef,
                         parsedManifest: PackManifest, outcome: IntakeGates.Outcome, in tx: WriteTransaction) throws -> Written {
-        for staged in pack.files.values { try staged.commit(in: tx) }
-
         let runId = Identifier.make(.run, parts: inputs.seedParts(manifest: manifestDigest) + [String(clock.unixMs())])
         let execId = Identifier.make(.execution, parts: [runId])
+        // The same inputs at the same pinned time name the same deployment: accepting them again
+        // rewrites identical records, but never a deployment that has moved on since.
+        let store = ExecutionStore(state: tx.state)
+        if tx.state.exists(StateDirectory.execution(execId)) {
+            let existing = try store.load(execId)
+            let asIntakeLeftIt = existing.plan == nil && existing.steps.isEmpty
+                && (existing.meta == nil || existing.meta == .intakeRejected)
+            guard asIntakeLeftIt else {
+                throw LPError(.usage, code: "LP_DEPLOYMENT_EXISTS",
+                              "these inputs were accepted at this time already as deployment \(execId), which is \(existing.status.rawValue) "
+                              + "now; accept again at another time (--now-unix-ms) or query it (x07lp deploy status --deployment-id \(execId))")
+            }
+        }
+        for staged in pack.files.values { try staged.commit(in: tx) }
         let decisionId = Identifier.make(.decision, parts: [runId, "intake"])
         var tick = 0
         func now() -> Int64 { defer { tick += 1 }; return clock.unixMs(step: tick) }
@@ -92,12 +104,15 @@ struct IntakeRecords {
         }
 
         let allowed = outcome.allowed
+        let validateOnly = inputs.intent == .validateOnly
         let reasons = allowed
             ? [DecisionRecord.Reason(code: ReasonCode.intakeAllowed, message: "every gate passed")]
+                + (validateOnly ? [DecisionRecord.Reason(code: ReasonCode.intentValidateOnly,
+                                                         message: "intent validate_only: never planned or run")] : [])
             : outcome.errors.prefix(64).map { DecisionRecord.Reason(code: $0.code, message: String($0.message.prefix(1024))) }
         let decisionMeta: JSON = [
             "change_id": .string(inputs.changeId), "app_id": .string(inputs.appId),
-            "environment": .string(inputs.environment),
+            "environment": .string(inputs.environment), "intent": .string(inputs.intent.rawValue),
             "policy_mode": .string(inputs.enforcePolicy ? "enforce" : "warn"),
             "required_checks": .array(inputs.requiredChecks.map(JSON.string)),
             "constraints": inputs.changeRequest.json["constraints"] ?? .null,
@@ -128,11 +143,13 @@ struct IntakeRecords {
             meta: ["app_id": .string(inputs.appId), "environment": .string(inputs.environment), "exec_id": .string(execId)])
         let runRef = try tx.writeRecord(try run.json(), at: StateDirectory.runRecord(runId), logicalName: "lp.pipeline.run")
 
+        // A validate_only change that passed ends here: terminal, no plan, no steps; lp-plan and
+        // lp-apply read its intent from the accepted change request and refuse it.
         let execution = DeployExecution(exec_id: execId, run_id: runId, created_unix_ms: created,
-                                        status: allowed ? .planned : .failed,
+                                        status: allowed ? (validateOnly ? .completed : .planned) : .failed,
                                         meta: allowed ? nil : .intakeRejected)
         let executionJSON = try execution.json()
-        let executionRef = try ExecutionStore(state: tx.state).create(execution, in: tx)
+        let executionRef = try store.create(execution, in: tx)
         artifacts += [runRef, decisionRef, executionRef] + extraArtifacts
         return Written(execution: executionJSON, executionRef: executionRef, runRef: runRef, decisionRef: decisionRef,
                        runId: runId, execId: execId, decisionId: decisionId)

@@ -15,7 +15,7 @@ struct IngestedPack {
 
 /// One streaming pass over a pack source. Unsafe entries and cap violations stop the pass at
 /// once (exit 3); seal problems (missing, undeclared, wrong size or digest) are collected and
-/// reported together (exit 12), each naming its file.
+/// reported together (exit 12), each naming its file; a file longer than declared stops the pass.
 struct PackIngest {
     let source: PackSource
     let manifestName: String
@@ -42,7 +42,17 @@ struct PackIngest {
                 throw LPError(.invalidInput, code: "LP_PACK_TOO_MANY_ENTRIES",
                               "pack has more than \(limits.maxEntries) entries (raise with --max-pack-entries)")
             }
-            let name = try PackEntryName.normalize(header.nameBytes)
+            let name: String
+            switch try PackEntryName.normalize(header.nameBytes) {
+            case .path(let path): name = path
+            case .root:
+                // `tar -C pack -cf pack.tar .` starts with the root directory itself.
+                guard header.kind == .directory else {
+                    throw LPError(.invalidInput, code: "LP_PACK_PATH_UNSAFE",
+                                  "unsafe pack entry \"\(String(decoding: header.nameBytes, as: UTF8.self))\": the pack root is not a directory")
+                }
+                continue
+            }
             switch header.kind {
             case .directory: continue
             case .file: break
@@ -135,9 +145,9 @@ struct PackIngest {
             }
             if let expected = declared[path], staged.ref.digest != expected {
                 problems.append(Diagnostic(
-                    code: "LP_DIGEST_MISMATCH",
+                    code: Self.digestMismatchCode,
                     message: "\"\(path)\": declared sha256 \(expected.sha256) (\(expected.bytes_len) bytes), found \(staged.ref.sha256) (\(staged.ref.bytes_len) bytes)",
-                    data: ["path": .string(path)]))
+                    data: ["path": .string(path), "declared": expected.json, "found": staged.ref.digest.json]))
             }
         }
         for path in files.keys.sorted() where declared[path] == nil {
@@ -152,10 +162,15 @@ struct PackIngest {
                 data: ["path": .string(name)])
     }
 
+    /// A file whose bytes are not the ones declared: another digest, another length, or longer
+    /// than declared (caught while streaming, before the rest is read). The reference system's
+    /// code for all of them.
+    static let digestMismatchCode = "LP_PACK_DIGEST_MISMATCH_FILE"
+
     private func oversize(_ name: String, _ expected: DigestRef, _ size: Int64) -> LPError {
-        LPError(.digestMismatch, code: "LP_PACK_ENTRY_OVERSIZE",
+        LPError(.digestMismatch, code: Self.digestMismatchCode,
                 "pack file \"\(name)\" is larger than its declared \(expected.bytes_len) bytes (at least \(size))",
-                data: ["path": .string(name)])
+                data: ["path": .string(name), "declared": expected.json, "found_bytes_len_at_least": .number(Double(size))])
     }
 
     private func tooLarge() -> LPError {

@@ -18,7 +18,7 @@ enum StateArea: Equatable {
     /// A temp file left by an interrupted atomic write: `.<name>.tmp-*`, including the blob
     /// writer's `.incoming.tmp-*`.
     case temporary
-    /// Not checked: `index.sqlite*`, `.lock`, `runtime/`, `router/`, public keys (read separately).
+    /// Not checked: `index/`, `.lock`, `runtime/`, `router/`, public keys (read separately).
     case ignored
 }
 

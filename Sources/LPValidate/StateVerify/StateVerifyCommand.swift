@@ -33,7 +33,7 @@ enum StateVerifyCommand {
                 "regressions/ parses, satisfies its contract and is stored under its own id; each decision's",
                 "integrity.record_sha256 matches and its signatures verify against keys/*.pub.pem; executions name",
                 "existing runs, runs name existing decisions with their digests, and every digest or store_uri a",
-                "record cites is in the state. index.sqlite, .lock, runtime/ and router/ are not checked.",
+                "record cites is in the state. index/, .lock, runtime/ and router/ are not checked.",
                 "Reads only: the writer lock is not taken (except with --clean-temp), so it can run beside writers.",
                 "Prints an \(resultSchema) document. Exit 0 when the state is intact; exit 19 with one",
                 "LP_STATE_* diagnostic per problem otherwise. Temp files left by a killed writer are notes, not",
