@@ -24,16 +24,22 @@ struct TargetDriver {
 
     /// Stages the stable release (started) and the candidate (not yet started).
     func prepare(execId: String) throws {
-        try state.write { tx in
+        let stable = try state.write { tx -> SlotState in
             _ = try target.prepare(.stable, execId: execId, pack: stableLayout, nowUnixMs: now, in: tx)
-            _ = try target.startSlot(.stable, execId: execId, nowUnixMs: now, in: tx)
-            _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now, in: tx)
+            let stable = try target.startSlot(.stable, execId: execId, nowUnixMs: now, in: tx)
+            // A failed stable slot is recorded as such; the candidate is not prepared beside it.
+            if stable.status != .failed {
+                _ = try target.prepare(.candidate, execId: execId, pack: layout, nowUnixMs: now, in: tx)
+            }
+            return stable
         }
+        try target.requireHealthy(stable, .stable, execId: execId)
     }
 
     /// Starts the candidate; returns the revision it serves.
     func startCandidate(execId: String) throws -> DigestRef {
-        try state.write { tx in _ = try target.startSlot(.candidate, execId: execId, nowUnixMs: now, in: tx) }
+        let candidate = try state.write { tx in try target.startSlot(.candidate, execId: execId, nowUnixMs: now, in: tx) }
+        try target.requireHealthy(candidate, .candidate, execId: execId)
         return layout.revision
     }
 

@@ -14,7 +14,7 @@ import Foundation
 public struct IndexMaintenance: StateObserver {
     public init() {}
 
-    public func begin(_ state: StateDirectory) -> (any StateObserverSession)? {
+    public func begin(_ state: StateDirectory, generation: UInt64) -> (any StateObserverSession)? {
         guard FileManager.default.fileExists(atPath: state.path(IndexLocation.controlPlane.rawValue)),
               let index = try? StateIndex.open(state: state).0, index.isPersistent else { return nil }
         return Session(index: index)
@@ -25,7 +25,7 @@ public struct IndexMaintenance: StateObserver {
 
         init(index: StateIndex) { self.index = index }
 
-        func commit(_ changes: [StateChange]) {
+        func commit(_ changes: [StateChange], generation: UInt64) {
             for change in changes {
                 switch change {
                 case .record(let relativePath, let document, let digest):

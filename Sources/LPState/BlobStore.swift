@@ -49,7 +49,7 @@ extension WriteTransaction {
             "sha256": .string(ref.sha256), "bytes_len": .number(Double(ref.bytes_len)),
             "media_type": .string(ref.media_type), "logical_name": .string(ref.logical_name),
         ]
-        try writeFile(meta.canonicalBytes, at: relative)
+        try writeStoreFile(meta.canonicalBytes, at: relative)
     }
 }
 

@@ -67,6 +67,14 @@ public struct StateDirectory: Sendable {
         }
     }
 
+    /// A relative path inside the state: no absolute path, no empty, `.` or `..` component.
+    public static func checkRelativePath(_ relative: String) throws {
+        let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard !relative.hasPrefix("/"), !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(relative.prefix(120)) is not a path inside the state directory")
+        }
+    }
+
     public func exists(_ relative: String) -> Bool {
         FileManager.default.fileExists(atPath: path(relative))
     }
@@ -78,10 +86,4 @@ public struct StateDirectory: Sendable {
         return [UInt8](data)
     }
 
-    public func readJSON(_ relative: String) throws -> JSON {
-        let bytes = try read(relative)
-        do { return try JSONParser.parse(bytes) } catch let error as JSONParseError {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(path(relative)): \(error)")
-        }
-    }
 }

@@ -122,8 +122,8 @@ final class StateDirectoryTests: XCTestCase {
         final class Recorder: StateObserver, StateObserverSession, @unchecked Sendable {
             var began = 0
             var committed: [[String]] = []
-            func begin(_ state: StateDirectory) -> (any StateObserverSession)? { began += 1; return self }
-            func commit(_ changes: [StateChange]) {
+            func begin(_ state: StateDirectory, generation: UInt64) -> (any StateObserverSession)? { began += 1; return self }
+            func commit(_ changes: [StateChange], generation: UInt64) {
                 committed.append(changes.map {
                     switch $0 {
                     case .record(let path, _, _): return path
@@ -141,12 +141,15 @@ final class StateDirectoryTests: XCTestCase {
         }
         XCTAssertEqual(recorder.began, 1)
         XCTAssertEqual(recorder.committed, [["deploy/a.json", "sha256:" + SHA256.hex(Array("b".utf8))]])
-        // A body that throws still hands over what it wrote: those files are on disk.
+        // A body that throws writes none of its records, and nothing is handed over.
         XCTAssertThrowsError(try state.write { tx in
             try tx.writeRecord(["c": 1], at: "deploy/c.json", logicalName: "c")
+            XCTAssertEqual(try tx.readJSON("deploy/c.json"), ["c": 1], "the transaction reads its own writes")
+            XCTAssertFalse(state.exists("deploy/c.json"), "nothing is on disk before commit")
             throw LPError(.usage, code: "LP_TEST", "stop")
         })
-        XCTAssertEqual(recorder.committed.last, ["deploy/c.json"])
+        XCTAssertFalse(state.exists("deploy/c.json"))
+        XCTAssertEqual(recorder.committed.count, 1)
     }
 
     func testUnsafePathComponentsAreRefused() {
@@ -161,5 +164,32 @@ final class StateDirectoryTests: XCTestCase {
         XCTAssertEqual(StateDirectory.resolve(option: nil, environment: ["X07LP_STATE_DIR": "/y"]).root, "/y")
         XCTAssertEqual(StateDirectory.resolve(option: nil, environment: [:]).root, ".x07lp")
         XCTAssertEqual(StateDirectory.blob("abcdef"), "store/blobs/sha256/ab/abcdef")
+    }
+
+    func testEveryCommitMovesTheGenerationOnAndAJournalLeftByACrashIsReplayed() throws {
+        let state = StateDirectory(root: root)
+        XCTAssertEqual(StateGeneration.read(state), 0)
+        _ = try state.write { try $0.writeRecord(["a": 1], at: "deploy/a.json", logicalName: "a") }
+        XCTAssertEqual(StateGeneration.read(state), 1)
+        try state.write { _ in }
+        XCTAssertEqual(StateGeneration.read(state), 1, "a transaction that wrote nothing leaves it")
+        // A crash after the journal was written, before the files: the next writer finishes it.
+        let journal = StateJournal(generation: 2, writes: [.init(path: "deploy/b.json", mode: 0o644, bytes: Array("{\"b\":2}".utf8)),
+                                                           .init(path: "deploy/a.json", mode: 0o644, bytes: Array("{\"a\":3}".utf8))])
+        try AtomicFile.write(journal.encoded().canonicalBytes, to: state.path(StateJournal.file))
+        try state.write { tx in XCTAssertEqual(try tx.readJSON("deploy/b.json"), ["b": 2], "replayed before the body runs") }
+        XCTAssertEqual(try state.readJSON("deploy/a.json"), ["a": 3])
+        XCTAssertEqual(StateGeneration.read(state), 2)
+        XCTAssertFalse(state.exists(StateJournal.file))
+        // A journal whose write was cut short never started its files: it is dropped.
+        try AtomicFile.write(Array("{\"schema_version\":".utf8), to: state.path(StateJournal.file))
+        try state.write { _ in }
+        XCTAssertFalse(state.exists(StateJournal.file))
+        XCTAssertEqual(try state.readJSON("deploy/a.json"), ["a": 3])
+        // A journal naming a path outside the state is refused, not followed.
+        let escape = StateJournal(generation: 3, writes: [.init(path: "../escape.json", mode: 0o644, bytes: [0x7B, 0x7D])])
+        try AtomicFile.write(escape.encoded().canonicalBytes, to: state.path(StateJournal.file))
+        XCTAssertThrowsError(try state.write { _ in }) { XCTAssertEqual(($0 as? LPError)?.exitCode, .stateCorrupt) }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/../escape.json"))
     }
 }

@@ -13,7 +13,9 @@ extension LocalTarget {
 
     @discardableResult
     func startSlot(_ slot: Slot, execId: String, nowUnixMs: Int64) throws -> SlotState {
-        try state.write { try startSlot(slot, execId: execId, nowUnixMs: nowUnixMs, in: $0) }
+        let started = try state.write { try startSlot(slot, execId: execId, nowUnixMs: nowUnixMs, in: $0) }
+        try requireHealthy(started, slot, execId: execId)
+        return started
     }
 
     @discardableResult

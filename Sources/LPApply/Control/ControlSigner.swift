@@ -73,7 +73,7 @@ public struct ControlSigner {
 
     /// Creates `keys/` as 0700 (and the state directory), then writes the file atomically.
     private static func writeIfAbsent(_ bytes: [UInt8], at relative: String, mode: mode_t, in tx: WriteTransaction) throws {
-        guard !tx.state.exists(relative) else { return }
+        guard !tx.exists(relative) else { return }
         let keys = tx.state.path(StateDirectory.keys)
         if mkdir(keys, 0o700) != 0 && errno != EEXIST { throw AtomicFile.ioError("mkdir", keys) }
         try tx.writeFile(bytes, at: relative, mode: mode)

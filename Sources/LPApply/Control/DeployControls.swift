@@ -99,7 +99,7 @@ enum DeployControls {
     /// Weight 0 and the candidate stopped, when the deployment got as far as routing.
     static func retireCandidate(_ ctx: StageContext, execution: DeployExecution, meta: inout ExecutionMetaLocal, now: Int64,
                                 in tx: WriteTransaction) throws {
-        guard try RouterState.load(state: ctx.state, execId: execution.exec_id) != nil else { return }
+        guard try RouterState.load(state: tx, execId: execution.exec_id) != nil else { return }
         _ = try LocalTarget(state: ctx.state).stopSlot(.candidate, execId: execution.exec_id, nowUnixMs: now, in: tx)
         meta.candidateStopped(at: now)
     }

@@ -26,9 +26,9 @@ public protocol DeployTarget {
     @discardableResult
     func prepare(_ slot: Slot, execId: String, pack: PackLayout, nowUnixMs: Int64, in tx: WriteTransaction) throws -> SlotState
 
-    /// Starts a prepared slot and checks its health. On return the slot is `healthy`; a slot that
-    /// fails its check is recorded `failed` and LP_SLOT_UNHEALTHY is thrown. A slot that was never
-    /// prepared, or was stopped since, fails with LP_SLOT_NOT_PREPARED.
+    /// Starts a prepared slot and checks its health: the slot is recorded `healthy`, or `failed`
+    /// (the caller commits that record, then refuses to go on: `SlotState.requireHealthy`). A slot
+    /// that was never prepared, or was stopped since, fails with LP_SLOT_NOT_PREPARED.
     @discardableResult
     func startSlot(_ slot: Slot, execId: String, nowUnixMs: Int64, in tx: WriteTransaction) throws -> SlotState
 
@@ -66,5 +66,20 @@ public struct SlotHealth: Codable, Equatable, Sendable {
         self.slot = slot
         self.ok = problems.isEmpty
         self.problems = problems
+    }
+
+    /// LP_SLOT_UNHEALTHY with the first findings.
+    public func error(execId: String) -> LPError {
+        let shown = problems.prefix(5).joined(separator: "; ")
+        let more = problems.count > 5 ? " (and \(problems.count - 5) more)" : ""
+        return LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "the \(slot.rawValue) slot of \(execId) is unhealthy: \(shown)\(more)")
+    }
+}
+
+extension DeployTarget {
+    /// After the transaction that recorded a started slot: a slot recorded `failed` stops the run.
+    public func requireHealthy(_ started: SlotState, _ slot: Slot, execId: String) throws {
+        guard started.status == .failed else { return }
+        throw SlotHealth(slot: slot, problems: health(slot, execId: execId).problems).error(execId: execId)
     }
 }

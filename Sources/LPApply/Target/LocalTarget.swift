@@ -22,7 +22,7 @@ public struct LocalTarget: DeployTarget {
 
     @discardableResult
     public func prepare(_ slot: Slot, execId: String, pack: PackLayout, nowUnixMs: Int64, in tx: WriteTransaction) throws -> SlotState {
-        let previous = try RouterState.load(state: state, execId: execId)
+        let previous = try RouterState.load(state: tx, execId: execId)
         var router = previous ?? RouterState(execId: execId, nowUnixMs: nowUnixMs)
         let directory = slotDirectory(slot, execId)
         let current = router[slot]
@@ -41,7 +41,7 @@ public struct LocalTarget: DeployTarget {
 
     @discardableResult
     public func startSlot(_ slot: Slot, execId: String, nowUnixMs: Int64, in tx: WriteTransaction) throws -> SlotState {
-        let previous = try existingRouter(execId)
+        let previous = try existingRouter(execId, tx)
         var router = previous
         guard let revision = router[slot].revision_digest, router[slot].status != .stopped else {
             throw LPError(.usage, code: "LP_SLOT_NOT_PREPARED",
@@ -50,7 +50,6 @@ public struct LocalTarget: DeployTarget {
         let problems = tree.verify(slotDirectory(slot, execId), revision: revision)
         router[slot].status = problems.isEmpty ? .healthy : .failed
         router = try save(router, previous: previous, nowUnixMs: nowUnixMs, in: tx)
-        guard problems.isEmpty else { throw unhealthy(slot, execId, problems) }
         return router[slot]
     }
 
@@ -59,7 +58,7 @@ public struct LocalTarget: DeployTarget {
         guard (0...100).contains(pct) else {
             throw LPError(.invalidInput, code: "LP_WEIGHT_RANGE", "weight \(pct) is outside 0...100")
         }
-        let previous = try existingRouter(execId)
+        let previous = try existingRouter(execId, tx)
         var router = previous
         if pct > 0, !router.candidate.status.isServing {
             throw LPError(.usage, code: "LP_SLOT_NOT_STARTED",
@@ -73,7 +72,7 @@ public struct LocalTarget: DeployTarget {
     /// is being removed; a crash in between leaves a stopped slot whose tree the re-run removes.
     @discardableResult
     public func stopSlot(_ slot: Slot, execId: String, nowUnixMs: Int64, in tx: WriteTransaction) throws -> RouterState {
-        let previous = try existingRouter(execId)
+        let previous = try existingRouter(execId, tx)
         var router = previous
         router[slot].status = .stopped
         if slot == .candidate { router.weight_pct = 0 }
@@ -87,7 +86,7 @@ public struct LocalTarget: DeployTarget {
     /// the re-run recognises that by the tree's manifest and only writes the router state.
     @discardableResult
     public func promote(execId: String, nowUnixMs: Int64, in tx: WriteTransaction) throws -> RouterState {
-        let previous = try existingRouter(execId)
+        let previous = try existingRouter(execId, tx)
         var router = previous
         let candidate = router.candidate
         let candidateDirectory = slotDirectory(.candidate, execId)
@@ -100,7 +99,7 @@ public struct LocalTarget: DeployTarget {
         if FileManager.default.fileExists(atPath: candidateDirectory) {
             guard candidate.status.isServing else { throw notStarted }
             let problems = tree.verify(candidateDirectory, revision: revision)
-            guard problems.isEmpty else { throw unhealthy(.candidate, execId, problems) }
+            guard problems.isEmpty else { throw SlotHealth(slot: .candidate, problems: problems).error(execId: execId) }
             try SlotTree.replace(stableDirectory, with: candidateDirectory)
         } else if !tree.verify(stableDirectory, revision: revision).isEmpty {
             throw notStarted
@@ -136,8 +135,8 @@ public struct LocalTarget: DeployTarget {
         state.path(StateDirectory.runtimeSlot(execId, slot.rawValue))
     }
 
-    private func existingRouter(_ execId: String) throws -> RouterState {
-        guard let router = try RouterState.load(state: state, execId: execId) else {
+    private func existingRouter(_ execId: String, _ tx: WriteTransaction) throws -> RouterState {
+        guard let router = try RouterState.load(state: tx, execId: execId) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "deployment \(execId) has no router state; prepare a slot first")
         }
         return router
@@ -151,11 +150,5 @@ public struct LocalTarget: DeployTarget {
         stamped.updated_unix_ms = nowUnixMs
         try stamped.write(in: tx)
         return stamped
-    }
-
-    private func unhealthy(_ slot: Slot, _ execId: String, _ problems: [String]) -> LPError {
-        let shown = problems.prefix(5).joined(separator: "; ")
-        let more = problems.count > 5 ? " (and \(problems.count - 5) more)" : ""
-        return LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "the \(slot.rawValue) slot of \(execId) is unhealthy: \(shown)\(more)")
     }
 }

@@ -77,7 +77,7 @@ public struct RouterState: Codable, Equatable, Sendable {
 
     /// The router state of `execId`, or nil when the deployment has none yet. A file that is not
     /// a router state of this execution fails with LP_STATE_CORRUPT (exit 19).
-    public static func load(state: StateDirectory, execId: String) throws -> RouterState? {
+    public static func load(state: any StateReading, execId: String) throws -> RouterState? {
         try StateDirectory.checkComponent(execId, what: "execution id")
         let relative = StateDirectory.router(execId)
         guard state.exists(relative) else { return nil }
@@ -100,7 +100,7 @@ public struct RouterState: Codable, Equatable, Sendable {
         try tx.writeFile(try document().canonicalBytes, at: StateDirectory.router(exec_id))
     }
 
-    private static func corrupt(_ state: StateDirectory, _ execId: String, _ why: String) -> LPError {
-        LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.path(StateDirectory.router(execId))): \(why)")
+    private static func corrupt(_ state: any StateReading, _ execId: String, _ why: String) -> LPError {
+        LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.state.path(StateDirectory.router(execId))): \(why)")
     }
 }

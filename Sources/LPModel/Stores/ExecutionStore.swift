@@ -15,13 +15,15 @@ public struct ExecutionStore {
     public static let logicalName = "lp.deploy.execution"
 
     /// The stored execution: exit 2 when there is none, 19 when it (or its meta) is damaged.
-    public func load(_ id: String) throws -> DeployExecution {
+    /// Inside a transaction, pass it as `reader` to see what it wrote.
+    public func load(_ id: String, from reader: (any StateReading)? = nil) throws -> DeployExecution {
+        let reader = reader ?? state
         try StateDirectory.checkComponent(id, what: "deployment id")
         let relative = StateDirectory.execution(id)
-        guard state.exists(relative) else {
+        guard reader.exists(relative) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(state.root)")
         }
-        let json = try state.readJSON(relative)
+        let json = try reader.readJSON(relative)
         do {
             return try json.decode(DeployExecution.self)
         } catch {
@@ -35,7 +37,7 @@ public struct ExecutionStore {
         try StateDirectory.checkComponent(execution.exec_id, what: "deployment id")
         let relative = StateDirectory.execution(execution.exec_id)
         let document = try execution.json()
-        if state.exists(relative), try state.read(relative) != document.canonicalBytes {
+        if tx.exists(relative), try tx.read(relative) != document.canonicalBytes {
             throw LPError(.usage, code: "LP_DEPLOYMENT_EXISTS", "deployment \(execution.exec_id) exists already in \(state.root)")
         }
         return try tx.writeRecord(document, at: relative, logicalName: Self.logicalName)
@@ -45,7 +47,7 @@ public struct ExecutionStore {
     @discardableResult
     public func update(_ id: String, in tx: WriteTransaction,
                        _ change: (inout DeployExecution) throws -> Void) throws -> (execution: DeployExecution, ref: ArtifactRef) {
-        var execution = try load(id)
+        var execution = try load(id, from: tx)
         try change(&execution)
         guard execution.exec_id == id else {
             throw LPError(.internalError, code: "LP_INTERNAL", "an update of deployment \(id) changed its id")

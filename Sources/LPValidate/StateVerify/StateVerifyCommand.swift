@@ -64,6 +64,10 @@ enum StateVerifyCommand {
                 StateFinding("LP_STATE_TEMP_LEFTOVER", $0,
                              "temp file left by an interrupted write; the state is still valid (--clean-temp removes it)")
             }
+            if state.exists(StateJournal.file) {
+                report.notes.append(StateFinding("LP_STATE_JOURNAL_PENDING", StateJournal.file,
+                                                 "a write transaction was interrupted; the next writer (or --clean-temp) completes it from its journal"))
+            }
             return output(report, state: state)
         }
         // Removing temp files needs the writer lock (a live writer's temp file is not a leftover).
