@@ -12,7 +12,7 @@ struct CaptureSources {
     var request: JSON?
     var response: JSON?
     var trace: JSON?
-    var removals: [HeaderRedaction.Removal] = []
+    var removals: [Redaction.Removal] = []
     /// The deployment named by a piped execution.
     var deploymentId: String?
     /// The incident lp-apply captured for a rolled-back deployment on stdin.
@@ -60,24 +60,48 @@ struct CaptureSources {
                               stage: .parse)
             }
         }
+        let rules = RedactionRules.from(environment: ctx.environment)
         if let (json, source) = rawRequest {
             let normalized = try HTTPEnvelope.request(json, source: source)
-            try catalog.validate(normalized, as: HTTPEnvelope.requestSchema, source: source)
-            (sources.request, sources.removals) = HeaderRedaction.envelope(normalized, location: "request")
+            try validate(normalized, as: HTTPEnvelope.requestSchema, source: source, catalog: catalog)
+            (sources.request, sources.removals) = Redaction.envelope(normalized, location: "request", rules: rules)
         }
         if let (json, source) = rawResponse {
             let normalized = try HTTPEnvelope.response(json, requestId: sources.request?["id"]?.stringValue, source: source)
-            try catalog.validate(normalized, as: HTTPEnvelope.responseSchema, source: source)
-            let (clean, removed) = HeaderRedaction.envelope(normalized, location: "response")
+            try validate(normalized, as: HTTPEnvelope.responseSchema, source: source, catalog: catalog)
+            let (clean, removed) = Redaction.envelope(normalized, location: "response", rules: rules)
             sources.response = clean
             sources.removals += removed
         }
         if let (json, source) = rawTrace {
-            try catalog.validate(json, as: SchemaVersion.appTrace, source: source)
-            let (clean, removed) = HeaderRedaction.trace(json)
+            try validate(json, as: SchemaVersion.appTrace, source: source, catalog: catalog)
+            let (clean, removed) = Redaction.trace(json, rules: rules)
             sources.trace = clean
             sources.removals += removed
         }
         return sources
+    }
+
+    /// Contract checks of captured exchanges, whose diagnostics name where and which rule, never
+    /// the offending value: a refused capture must not echo a token it was given.
+    static func validate(_ document: JSON, as schema: String, source: String, catalog: ContractCatalog) throws {
+        do {
+            try catalog.validate(document, as: schema, source: source)
+        } catch var error as LPError {
+            error.diagnostics = error.diagnostics.map { quiet($0, source: source, schema: schema) }
+            throw error
+        }
+    }
+
+    static func quiet(_ diagnostic: Diagnostic, source: String, schema: String) -> Diagnostic {
+        var quiet = diagnostic
+        let data = diagnostic.data ?? [:]
+        let pointer = data["pointer"]?.stringValue ?? ""
+        let at = pointer.isEmpty ? "the document root" : pointer
+        var message = "\(source): at \(at): does not satisfy \(schema)"
+        if let keyword = data["keyword"]?.stringValue { message += " (\(keyword)" + (data["schema_pointer"]?.stringValue.map { " at \($0)" } ?? "") + ")" }
+        quiet.message = message + "; values are not shown, as a capture may hold secrets"
+        quiet.data = data.filter { ["pointer", "schema_pointer", "keyword"].contains($0.key) }
+        return quiet
     }
 }

@@ -205,6 +205,22 @@ final class Database {
         }
     }
 
+    /// Replaces every row of `tables` with those of the same tables in the database file at
+    /// `path` (same schema), in one write transaction, when `condition` (run inside it, with the
+    /// file attached as `fresh`) allows it. Readers see the old rows or the new, never a mix.
+    /// Returns whether the rows were replaced.
+    func replaceRows(fromFile path: String, tables: [String], when condition: () throws -> Bool) throws -> Bool {
+        try run("ATTACH DATABASE ? AS fresh", [.text(path)])
+        defer { try? execute("DETACH DATABASE fresh") }
+        return try transaction {
+            guard try condition() else { return false }
+            for table in tables {
+                try execute("DELETE FROM main.\"\(table)\"; INSERT INTO main.\"\(table)\" SELECT * FROM fresh.\"\(table)\"")
+            }
+            return true
+        }
+    }
+
     /// Copies every page of `source` into this database in one write transaction (the sqlite3
     /// online backup API): readers of this database see the old content or the new, never a mix.
     func replaceContent(from source: Database) throws {

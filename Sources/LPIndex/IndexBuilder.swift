@@ -13,24 +13,33 @@ import Glibc
 struct IndexBuilder {
     let state: StateDirectory
 
-    func build(into db: Database, stamps: [String: IndexFingerprint.Stamp], nowUnixMs: Int64) throws {
+    /// Builds the whole index into `db` (empty) and returns the state generation it reflects, or
+    /// nil when a commit ran while the files were read (`IndexGeneration.observe`): the content
+    /// is then stored without a generation, so it never passes for current.
+    @discardableResult
+    func build(into db: Database, nowUnixMs: Int64) throws -> UInt64? {
         try IndexSchema.create(in: db)
         var writer = IndexWriter(db: db, state: state)
         writer.deferHeads = true
-        try db.transaction {
-            for directory in ["runs", "deploy", "decisions", "control/actions"] {
-                for name in Self.entries(state.path(directory)) where !name.isDirectory && name.name.hasSuffix(".json") {
-                    try index(directory + "/" + name.name, writer)
+        return try db.transaction {
+            let generation = try IndexGeneration.observe(state) {
+                let stamps = IndexFingerprint.capture(state: state)
+                for directory in ["runs", "deploy", "decisions", "control/actions"] {
+                    for name in Self.entries(state.path(directory)) where !name.isDirectory && name.name.hasSuffix(".json") {
+                        try index(directory + "/" + name.name, writer)
+                    }
                 }
+                try killSwitches(writer)
+                try incidents(writer)
+                try regressions(writer)
+                try blobs(writer)
+                try IndexFingerprint.replaceAll(stamps, in: db)
             }
-            try killSwitches(writer)
-            try incidents(writer)
-            try regressions(writer)
-            try blobs(writer)
             try writer.rebuildHeads()
-            try IndexFingerprint.replaceAll(stamps, in: db)
+            try IndexGeneration.store(generation, in: db)
             try db.run("INSERT OR REPLACE INTO meta(k, v) VALUES ('built_unix_ms', ?)", [.text(String(nowUnixMs))])
             try db.run("INSERT OR REPLACE INTO meta(k, v) VALUES ('schema_version', ?)", [.text(String(IndexSchema.version))])
+            return generation
         }
     }
 

@@ -147,7 +147,7 @@ enum IndexFile {
     static func createDirectory(state: StateDirectory) throws {
         let path = state.path(IndexLocation.directory)
         guard !isDirectory(path) else { return }
-        if mkdir(path, 0o755) != 0, errno != EEXIST {
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
             let code = errno
             let message = "\(path): \(String(cString: strerror(code)))"
             throw SQLiteError(code: [EACCES, EPERM, EROFS].contains(code) ? SQLITE_READONLY : SQLITE_CANTOPEN, message: message)

@@ -21,6 +21,9 @@ enum IndexSchema {
         ("latest_execution_summary_v1", "view"), ("app_heads", "view"),
     ]
 
+    /// The tables, in `objects` order.
+    static let tables = objects.filter { $0.type == "table" }.map(\.name)
+
     static let ddl = """
     CREATE TABLE meta (
       k TEXT PRIMARY KEY NOT NULL,

@@ -59,7 +59,7 @@ public final class StateIndex {
     /// True for a live index file; false for an in-memory or read-only index.
     public var isPersistent: Bool { storage == .live }
 
-    private init(state: StateDirectory, location: IndexLocation, db: Database, storage: Storage, readOnly: Bool = false) {
+    init(state: StateDirectory, location: IndexLocation, db: Database, storage: Storage, readOnly: Bool = false) {
         self.state = state
         self.location = location
         self.path = state.path(location.rawValue)
@@ -95,7 +95,7 @@ public final class StateIndex {
                 // The copy is for other readers: a copy that cannot be brought up to date now is
                 // stale, and the next open brings it up to date. After a rebuild it is copied
                 // whatever its own stamps say (they may hide what made the rebuild necessary).
-                index.mirror = try? openMirror(state: state, copying: index, force: rebuilt)
+                index.mirror = index.isPersistent ? try? openMirror(state: state, copying: index, force: rebuilt) : nil
                 return (index, rebuilt)
             } catch let error as SQLiteError where error.meansReadOnly {
                 return try openReadOnly(state: state)
@@ -118,13 +118,13 @@ public final class StateIndex {
                 switch try inspect(state: state, location: .controlPlane, thorough: false) {
                 case .usable(let db):
                     index = StateIndex(state: state, location: .controlPlane, db: db, storage: .live)
-                    try index.rebuildInPlace()
+                    try index.rebuildInPlace(force: true)
                 case .missing, .damaged:
                     index = StateIndex(state: state, location: .controlPlane,
                                        db: try installFresh(state: state, location: .controlPlane, force: false), storage: .live)
                     if try !index.isCurrent() { try index.rebuildInPlace() }
                 }
-                index.mirror = try openMirror(state: state, copying: index, force: true)
+                index.mirror = index.isPersistent ? try openMirror(state: state, copying: index, force: true) : nil
                 return index
             } catch let error as SQLiteError where error.meansReadOnly {
                 return try memoryReadOnly(state: state)
@@ -135,13 +135,16 @@ public final class StateIndex {
     /// A full rebuild from the files (and the copy copied from it). Readers of the index see the
     /// old content until the new content replaces it in one transaction.
     public func rebuild() throws {
-        try guarded { try rebuildInPlace() }
+        try guarded { try rebuildInPlace(force: true) }
         if let mirror { try mirror.guarded { try mirror.copyContent(from: self) } }
     }
 
-    /// This schema version and a fingerprint equal to the record directories as they are now.
+    /// This schema version, the state's generation (every committed write transaction is in it,
+    /// `IndexGeneration`) and a fingerprint equal to the record directories as they are now (a
+    /// file changed outside a transaction, by hand).
     func isCurrent() throws -> Bool {
-        try IndexSchema.matches(db) && IndexFingerprint.isCurrent(db, state: state)
+        guard try IndexSchema.matches(db), try IndexGeneration.stored(db) == StateGeneration.read(state) else { return false }
+        return try IndexFingerprint.isCurrent(db, state: state)
     }
 
     /// The live file at `location`, brought up to date.
@@ -184,11 +187,17 @@ public final class StateIndex {
         }
     }
 
-    /// Copies every page of `source` into this index (one write transaction), replacing the file
-    /// when it cannot take the copy; rebuilds from the files when the state changed meanwhile.
+    /// Copies the content of `source` (the queried file) into this index (one write
+    /// transaction), unless this one already says a later generation; replaces the file when it
+    /// cannot take the copy; rebuilds from the files when the state changed meanwhile. The
+    /// content goes through a temp copy (backup API, a read of `source`), so installing it never
+    /// holds a lock on `source`, which writers update.
     func copyContent(from source: StateIndex) throws {
         do {
-            try db.replaceContent(from: source.db)
+            try IndexFile.withTempDatabase(state: state, location: location) { temp in
+                try temp.replaceContent(from: source.db)
+                try install(from: temp)
+            }
         } catch let error as SQLiteError where error.isCorruption || error.code == SQLITE_READONLY {
             db = try Database(path: ":memory:", create: true)
             db = try Self.installFresh(state: state, location: location, force: true) { try $0.replaceContent(from: source.db) }
@@ -196,30 +205,68 @@ public final class StateIndex {
         if try !isCurrent() { try rebuildInPlace() }
     }
 
-    /// Builds into a temp database, then copies it into the live one (sqlite3 backup API, one
-    /// write transaction). When the state changed while building, builds again (at most 3 times),
-    /// so a write that raced the scan is not left out behind a fingerprint that looks current.
-    /// An index that is not a live file is rebuilt in memory.
-    func rebuildInPlace() throws {
+    /// Puts the content of the complete index database `source` (a file) into the live file, in
+    /// one write transaction, unless the live file says a later generation than `source` does
+    /// (`IndexGeneration.mayReplace`: a writer moved it on, or another rebuild got there
+    /// first). A live file of another schema gets `source`'s pages (backup API) instead. Returns
+    /// whether the content went in.
+    @discardableResult
+    func install(from source: Database) throws -> Bool {
+        guard try IndexSchema.matches(db), try IndexSchema.matches(source) else {
+            try db.replaceContent(from: source)
+            return true
+        }
+        return try db.replaceRows(fromFile: source.path, tables: IndexSchema.tables) {
+            IndexGeneration.mayReplace(live: try IndexGeneration.stored(db), with: try IndexGeneration.stored(db, schema: "fresh"))
+        }
+    }
+
+    /// How many times a rebuild reads the files before it gives up on a build that no commit
+    /// overtook.
+    static let rebuildAttempts = 4
+
+    /// Builds into a temp database, then puts it into the live one (`install`: one write
+    /// transaction, never over content of a later generation). The build claims the state
+    /// generation it read (`IndexGeneration`). When a commit ran while it read the files, the
+    /// build is not installed, and runs again after a short pause; when every one of
+    /// `rebuildAttempts` builds raced a commit, this connection answers from its last build, kept
+    /// in memory, and the file stays stale for the next writer (which rebuilds it under its lock)
+    /// or query. Unless `force`, a live file that another process brought up to date meanwhile is
+    /// kept. An index that is not a live file is rebuilt in memory.
+    func rebuildInPlace(force: Bool = false) throws {
         guard storage == .live else {
             db = try Self.inMemory(state: state)
             storage = .memory
             return
         }
         IndexFile.removeAbandonedTemps(state: state)
-        for _ in 0..<3 {
-            let stamps = IndexFingerprint.capture(state: state)
+        for attempt in 0..<Self.rebuildAttempts {
+            if attempt > 0 {
+                if !force, (try? isCurrent()) == true { return }
+                usleep(UInt32.random(in: 2_000...20_000) * UInt32(attempt))
+            }
+            let last = attempt == Self.rebuildAttempts - 1
             do {
-                try IndexFile.withTempDatabase(state: state, location: location) { temp in
-                    try IndexBuilder(state: state).build(into: temp, stamps: stamps, nowUnixMs: Self.nowUnixMs())
-                    try db.replaceContent(from: temp)
+                let settled = try IndexFile.withTempDatabase(state: state, location: location) { temp -> Bool in
+                    guard try IndexBuilder(state: state).build(into: temp, nowUnixMs: Self.nowUnixMs()) != nil else {
+                        guard last else { return false }
+                        let memory = try Database(path: ":memory:", create: true)
+                        try memory.replaceContent(from: temp)
+                        db = memory
+                        storage = .memory
+                        mirror = nil
+                        return true
+                    }
+                    try install(from: temp)
+                    return true
                 }
+                if settled { return }
             } catch let error as SQLiteError where error.isCorruption || error.code == SQLITE_READONLY {
                 // The live file cannot take the copy (damaged, or a WAL file of another page
                 // size): replace the file itself.
                 try replaceFile()
+                if (try? isCurrent()) == true { return }
             }
-            if IndexFingerprint.capture(state: state) == stamps { return }
         }
     }
 
@@ -283,7 +330,7 @@ public final class StateIndex {
             if let fill {
                 try fill(db)
             } else {
-                try IndexBuilder(state: state).build(into: db, stamps: IndexFingerprint.capture(state: state), nowUnixMs: nowUnixMs())
+                try IndexBuilder(state: state).build(into: db, nowUnixMs: nowUnixMs())
             }
         }
         try IndexFile.withDirectoryLock(state.root) {
@@ -305,9 +352,9 @@ public final class StateIndex {
     }
 
     /// An in-memory index of whatever the state directory holds (nothing, when it is missing).
-    private static func inMemory(state: StateDirectory) throws -> Database {
+    static func inMemory(state: StateDirectory) throws -> Database {
         let db = try Database(path: ":memory:", create: true)
-        try IndexBuilder(state: state).build(into: db, stamps: IndexFingerprint.capture(state: state), nowUnixMs: nowUnixMs())
+        try IndexBuilder(state: state).build(into: db, nowUnixMs: nowUnixMs())
         return db
     }
 
@@ -330,19 +377,63 @@ public final class StateIndex {
 
     // MARK: incremental updates
 
-    /// Indexes a record a writer just wrote (call it inside the writer lock, right after the
-    /// write). Dispatches on `schema_version`; idempotent; one transaction per index file; then
-    /// restamps the record's directory. Paths outside the indexed record directories are ignored.
-    /// A failure of the deploy-loop copy is not thrown: the copy is then stale, which the next
-    /// `open` sees and repairs.
-    public func recordWritten(relativePath: String, document: JSON, digest: DigestRef) throws {
-        var relative = relativePath.hasPrefix("file:") ? String(relativePath.dropFirst(5)) : relativePath
+    /// The state observer's update (`IndexMaintenance`, holding the writer lock): a write
+    /// transaction that began at generation `from` committed `changes` and made generation `to`.
+    /// Compare-and-set, per file: only an index file that says `from` gets the changes, in one
+    /// SQLite transaction that also stores `to` (and restamps the directories written). Any
+    /// other file (stale, or rebuilt meanwhile by a reader) is left as it is: it does not say
+    /// `to`, so the next `open` rebuilds it. Returns whether the queried file was updated. A
+    /// failure of the deploy-loop copy is not thrown: the copy is then stale.
+    @discardableResult
+    public func transactionCommitted(_ changes: [StateChange], from: UInt64, to: UInt64) throws -> Bool {
+        let applied = try guarded {
+            try db.transaction { () -> Bool in
+                guard try IndexGeneration.stored(db) == from else { return false }
+                let writer = IndexWriter(db: db, state: state)
+                for change in changes {
+                    switch change {
+                    case .record(let path, let document, let digest):
+                        let relative = relativeRecordPath(path)
+                        guard IndexFingerprint.root(of: relative) != nil else { continue }
+                        try writer.apply(relativePath: relative, document: document, digest: digest)
+                        if isPersistent { try IndexFingerprint.refresh(afterWriting: relative, state: state, in: db) }
+                    case .blob(let ref):
+                        try writer.blob(ref)
+                    }
+                }
+                try IndexGeneration.store(to, in: db)
+                return true
+            }
+        }
+        _ = try? mirror?.transactionCommitted(changes, from: from, to: to)
+        return applied
+    }
+
+    /// A record path as the index keys it: relative to the state directory, without `file:`.
+    private func relativeRecordPath(_ path: String) -> String {
+        var relative = path.hasPrefix("file:") ? String(path.dropFirst(5)) : path
         if relative.hasPrefix(state.root + "/") { relative = String(relative.dropFirst(state.root.count + 1)) }
-        guard IndexFingerprint.root(of: relative) != nil else { return }
+        return relative
+    }
+
+    /// Reports a record written by a transaction that had no index observer (tools and tests
+    /// that write with a plain `StateDirectory`), right after that transaction. Indexes it
+    /// (dispatching on `schema_version`; idempotent; one transaction per index file) and restamps
+    /// its directory. When the index had seen every generation before that transaction's (it
+    /// says the state's generation minus one), it now says the state's generation; otherwise it
+    /// stays stale. Paths outside the indexed record directories are not indexed. A failure of
+    /// the deploy-loop copy is not thrown: the copy is then stale, which the next `open` repairs.
+    /// Writers with an observer use `transactionCommitted` instead, which cannot be fooled by a
+    /// commit of another process in between.
+    public func recordWritten(relativePath: String, document: JSON, digest: DigestRef) throws {
+        let relative = relativeRecordPath(relativePath)
         try guarded {
             try db.transaction {
-                try IndexWriter(db: db, state: state).apply(relativePath: relative, document: document, digest: digest)
-                if isPersistent { try IndexFingerprint.refresh(afterWriting: relative, state: state, in: db) }
+                if IndexFingerprint.root(of: relative) != nil {
+                    try IndexWriter(db: db, state: state).apply(relativePath: relative, document: document, digest: digest)
+                    if isPersistent { try IndexFingerprint.refresh(afterWriting: relative, state: state, in: db) }
+                }
+                try catchUpOneGeneration()
             }
         }
         try? mirror?.recordWritten(relativePath: relative, document: document, digest: digest)
@@ -353,14 +444,23 @@ public final class StateIndex {
         try recordWritten(relativePath: ref.store_uri, document: document, digest: ref.digest)
     }
 
-    /// Records a blob of the content store in `artifacts` (logical name, media type). Best
-    /// effort: the blob table is not covered by the staleness fingerprint, and a failure here is
-    /// ignored (a rebuild reads every blob meta).
+    /// Records a blob of the content store in `artifacts` (logical name, media type), reported like
+    /// `recordWritten`. Best effort: a failure here is ignored (a rebuild reads every blob meta).
     public func blobWritten(_ ref: ArtifactRef) {
         try? guarded {
-            try db.transaction { try IndexWriter(db: db, state: state).blob(ref) }
+            try db.transaction {
+                try IndexWriter(db: db, state: state).blob(ref)
+                try catchUpOneGeneration()
+            }
         }
         mirror?.blobWritten(ref)
+    }
+
+    /// Inside an update's transaction: an index one generation behind the state moves to it.
+    private func catchUpOneGeneration() throws {
+        let current = StateGeneration.read(state)
+        guard current > 0, try IndexGeneration.stored(db) == current - 1 else { return }
+        try IndexGeneration.store(current, in: db)
     }
 
     // MARK: errors
@@ -374,7 +474,7 @@ public final class StateIndex {
             if storage != .memory, db.hasMoved { try reconnect() }
             return try body()
         } catch let error as SQLiteError where error.isCorruption {
-            try Self.lpErrors { try rebuildInPlace() }
+            try Self.lpErrors { try rebuildInPlace(force: true) }
             return try Self.lpErrors(body)
         } catch let error as SQLiteError {
             throw Self.lpError(error, path: path)

@@ -74,7 +74,7 @@ enum DeployQueryCommand {
         let piped = try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
-        let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block)
+        let views = DeployViews(row: row, resolution: resolution, indexBlock: access.block, signatures: ViewSignatures(ctx))
         var result = views.header
         result["view"] = .string(view.rawValue)
         let index = access.index

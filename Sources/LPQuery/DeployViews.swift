@@ -5,13 +5,59 @@ import LPIndex
 import LPStage
 import LPIncident
 
-/// Builds `lp.deploy.query.result@0.1.0` views from index rows. Pure: rows in, document out.
+/// Checks, at view time and from the files, the signatures of the records a view shows: a
+/// `signature_status` printed by a view comes from checking the record now, never from what the
+/// index or another record remembers (docs/state.md#tamper-evidence). Trusted keys: those of
+/// `$X07LP_TRUSTED_KEYS` when set, else `keys/*.pub.pem` (trusted on first use, as `state verify`).
+struct ViewSignatures {
+    let state: StateDirectory
+    let trustedKeys: [Ed25519.PublicKey]
+
+    init(_ ctx: StageContext) {
+        state = ctx.state
+        let given = DecisionSignatures.environmentKeys(ctx.environment).keys.map(\.key)
+        trustedKeys = given.isEmpty ? DecisionSignatures.trustedKeys(state: ctx.state) : given
+    }
+
+    /// The status of the signed control decision an execution names.
+    func execution(signedDecisionId: String?) -> String {
+        DecisionSignatures.viewStatus(signedDecisionId: signedDecisionId, state: state, trustedKeys: trustedKeys).rawValue
+    }
+
+    /// An incident's status: `invalid` when its capture decision or the decision it names does
+    /// not check, or its bundle is not the one the capture decision recorded; else the status of
+    /// the decision it names when that one is signed; else what the incident recorded.
+    /// `bundle` is the digest of the bundle as read now; without it the bundle file at `location`
+    /// is read (never the digest the index remembers).
+    func incident(id: String, location: IncidentLocation, bundle: DigestRef? = nil, decisionId: String?, recorded: String?) -> String {
+        let recorded = recorded ?? RecordedSignatureStatus.notApplicable.rawValue
+        let bundle = bundle ?? (try? state.read(location.bundlePath)).map { DigestRef(of: $0) }
+        let captureId = IncidentStore.decisionId(.capture, incident: id)
+        if let bytes = try? state.read(StateDirectory.decisionRecord(captureId)) {
+            guard let capture = try? JSONParser.parse(bytes),
+                  [.valid, .unsigned].contains(DecisionSignatures.verify(capture, trustedKeys: trustedKeys)) else { return "invalid" }
+            let captured = (capture["evidence"]?.arrayValue ?? []).first { $0["label"]?.stringValue == "incident_bundle" }?["digest"]
+            if let bundle, let captured, captured != bundle.json { return "invalid" }
+        }
+        guard let decisionId else { return recorded }
+        switch DecisionSignatures.check(decisionId: decisionId, state: state, trustedKeys: trustedKeys) {
+        case nil: return recorded == RecordedSignatureStatus.valid.rawValue ? RecordedSignatureStatus.missing.rawValue : recorded
+        case .invalid?, .unknownKey?: return "invalid"
+        case .valid?: return RecordedSignatureStatus.valid.rawValue
+        case .unsigned?: return recorded
+        }
+    }
+}
+
+/// Builds `lp.deploy.query.result@0.1.0` views from index rows: rows in, document out; the
+/// signature status is checked from the decision file (`ViewSignatures`) when `signatures` is given.
 struct DeployViews {
     enum View: String, CaseIterable { case summary, timeline, decisions, artifacts, full }
 
     let row: ExecutionRow
     let resolution: JSON
     let indexBlock: JSON
+    var signatures: ViewSignatures? = nil
 
     private func digest(_ ref: DigestRef?) -> JSON { ref?.json ?? .null }
     private func text(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
@@ -28,7 +74,8 @@ struct DeployViews {
          "updated_unix_ms": number(row.updated_unix_ms), "current_weight_pct": .number(Double(row.current_weight_pct)),
          "public_listener": text(row.public_listener), "latest_decision_id": text(row.latest_decision_id),
          "latest_signed_control_decision_id": text(row.latest_signed_control_decision_id),
-         "signature_status": .string(row.signature_status ?? "not_applicable"),
+         "signature_status": .string(signatures?.execution(signedDecisionId: row.latest_signed_control_decision_id)
+                                     ?? row.signature_status ?? "not_applicable"),
          "plan_digest": digest(row.plan), "stable_revision": digest(row.stable_revision),
          "candidate_revision": digest(row.candidate_revision), "control_state": .string(row.control_state ?? "active"),
          "kill_scope": .string(row.kill_scope ?? "none"), "kill_latched": .bool(row.kill_latched),

@@ -110,7 +110,8 @@ enum IncidentQueryCommand {
         rows = rows.filter { row in
             (status.map { $0 == row.status } ?? true) && (classification.map { $0 == row.classification } ?? true)
         }
-        let items = rows.compactMap(IncidentViews.row).prefix(limit)
+        let signatures = ViewSignatures(ctx)
+        let items = rows.compactMap { IncidentViews.row($0, signatures: signatures) }.prefix(limit)
         var output = StageOutput(result: ["schema_version": .string(schemaVersion), "view": "list", "resolution": resolution,
                                           "index": access.block, "items": .array(Array(items))], diagnostics: access.notes)
         PipedExecution.passOn(piped, to: &output)
@@ -129,7 +130,7 @@ enum IncidentQueryCommand {
         }
         let location = IncidentLocation(app: row.app_id, env: row.environment, id: row.incident_id)
         let loaded = try IncidentStore(state: ctx.state).load(location)
-        var result = IncidentViews.summary(loaded, row: row)
+        var result = IncidentViews.summary(loaded, row: row, signatures: ViewSignatures(ctx))
         result["schema_version"] = .string(schemaVersion)
         result["view"] = .string(viewName)
         result["resolution"] = ["by": "incident_id", "requested_incident_id": .string(input.id)]

@@ -15,8 +15,9 @@ enum IncidentViews {
     static let notApplicable: [String: JSON] = ["release_plan_id": .null, "release_exec_id": .null, "device_release": .null,
                                                 "native_context": .null]
 
-    /// A list row; nil for an incident whose meta is missing or incomplete.
-    static func row(_ row: IncidentRow) -> JSON? {
+    /// A list row; nil for an incident whose meta is missing or incomplete. With `signatures`,
+    /// the signature status is checked from the files now (`ViewSignatures.incident`).
+    static func row(_ row: IncidentRow, signatures: ViewSignatures? = nil) -> JSON? {
         guard let runId = row.run_id, let classification = row.classification, let source = row.source,
               let status = row.status else { return nil }
         var item: [String: JSON] = [
@@ -26,14 +27,18 @@ enum IncidentViews {
             "captured_unix_ms": .number(Double(row.captured_unix_ms ?? row.created_unix_ms)),
             "request_id": text(row.request_id), "trace_id": text(row.trace_id), "status_code": number(row.status_code),
             "decision_id": text(row.decision_id), "regression_status": .string(row.regression_status ?? "not_requested"),
-            "regression_id": text(row.regression_id), "signature_status": .string(row.signature_status ?? "not_applicable"),
+            "regression_id": text(row.regression_id),
+            "signature_status": .string(signatures?.incident(id: row.incident_id,
+                                                             location: IncidentLocation(app: row.app_id, env: row.environment, id: row.incident_id),
+                                                             decisionId: row.decision_id,
+                                                             recorded: row.signature_status) ?? row.signature_status ?? "not_applicable"),
         ]
         item.merge(notApplicable) { current, _ in current }
         return .object(item)
     }
 
     /// The summary of one incident, from its meta file (the source of truth).
-    static func summary(_ loaded: IncidentStore.Loaded, row: IncidentRow) -> [String: JSON] {
+    static func summary(_ loaded: IncidentStore.Loaded, row: IncidentRow, signatures: ViewSignatures? = nil) -> [String: JSON] {
         let meta = loaded.meta
         var result: [String: JSON] = [
             "incident_id": .string(row.incident_id), "classification": .string(meta.classification), "source": .string(meta.source),
@@ -43,7 +48,11 @@ enum IncidentViews {
             "captured_unix_ms": .number(Double(meta.captured_unix_ms)), "request_id": text(meta.request_id),
             "trace_id": text(meta.trace_id), "status_code": number(meta.status_code), "decision_id": text(meta.decision_id),
             "regression_status": .string(meta.regression_status), "regression_id": text(meta.regression_id),
-            "signature_status": .string(meta.signature_status.rawValue),
+            "signature_status": .string(signatures?.incident(id: row.incident_id,
+                                                             location: IncidentLocation(app: row.app_id, env: row.environment, id: row.incident_id),
+                                                             bundle: loaded.bundleRef.digest,
+                                                             decisionId: meta.decision_id, recorded: meta.signature_status.rawValue)
+                                        ?? meta.signature_status.rawValue),
         ]
         result.merge(notApplicable) { current, _ in current }
         return result

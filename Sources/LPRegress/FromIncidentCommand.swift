@@ -48,7 +48,8 @@ enum FromIncidentCommand {
         let store = IncidentStore(state: ctx.state)
         let loaded = try store.load(try store.locate(input.id))
         let fixtures = try RegressionFixtures.build(loaded, state: ctx.state, name: name, invariant: invariant,
-                                                    nowUnixMs: ctx.clock.unixMs())
+                                                    nowUnixMs: ctx.clock.unixMs(),
+                                                    rules: RedactionRules.from(environment: ctx.environment))
         let directory = outDir + "/" + name
         // Every file as the blob it is stored as; a dry run computes the same refs and stores nothing.
         let files = fixtures.files.map { file in

@@ -32,7 +32,7 @@ enum HTTPTestScript {
                   !skippedHeaders.contains(k.lowercased()) else { return nil }
             return (k, v)
         }
-        let redacted = headers.filter { $0.1 == HeaderRedaction.placeholder }.map(\.0)
+        let redacted = headers.filter { $0.1 == Redaction.placeholder }.map(\.0)
         if !redacted.isEmpty {
             lines.append("# Redacted at capture, sent only when supplied: "
                          + redacted.map { envName($0) }.joined(separator: ", "))
@@ -46,7 +46,7 @@ enum HTTPTestScript {
                 + (method == "HEAD" ? "-I" : "-X " + quote(method)),
         ]
         for (k, v) in headers {
-            if v == HeaderRedaction.placeholder {
+            if v == Redaction.placeholder {
                 let variable = envName(k)
                 lines.append("[ -n \"${\(variable):-}\" ] && set -- \"$@\" -H \(quote(k + ":"))\" $\(variable)\"")
             } else {

@@ -26,7 +26,7 @@ struct RegressionFixtures {
     var replacedResponses: Int
 
     static func build(_ loaded: IncidentStore.Loaded, state: StateDirectory, name: String, invariant: String,
-                      nowUnixMs: Int64) throws -> RegressionFixtures {
+                      nowUnixMs: Int64, rules: RedactionRules = .standard) throws -> RegressionFixtures {
         let bundle = loaded.bundle, meta = loaded.meta
         let incidentId = bundle["incident_id"]?.stringValue ?? ""
         guard let traceDigest = try? bundle["trace"]?["digest"]?.decode(DigestRef.self) else {
@@ -38,8 +38,11 @@ struct RegressionFixtures {
                           "incident \(incidentId) names no deployed pack to replay against (it was captured without a deployment)")
         }
         let blobs = BlobStore(state: state)
-        let trace = try blobs.readJSON(traceDigest)
+        // Redacted again with today's rules: an incident captured before a rule (or an
+        // X07LP_REDACT_NAMES name) existed must not carry its secret into the fixtures.
+        let trace = Redaction.trace(try blobs.readJSON(traceDigest), rules: rules).0
         let request = try (try? bundle["request"]?["digest"]?.decode(DigestRef.self)).map(blobs.readJSON)
+            .map { Redaction.envelope($0, location: "request", rules: rules).0 }
             ?? failingRequest(in: trace)
         let regressionId = Identifier.make(.regression, parts: [incidentId, loaded.bundleRef.digest.sha256, name])
         let (replay, replaced) = ReplayTrace.make(from: trace, createdUnixMs: nowUnixMs)

@@ -9,9 +9,16 @@ import Glibc
 /// torn one. A rename is durable once its directory is fsync'ed: `write` returns that directory,
 /// and a write transaction syncs all the directories it touched in one batch at commit.
 public enum AtomicFile {
+    // MARK: file modes (docs/state.md#file-modes)
+
+    /// Files of the state (records, blobs, meta, keys): owner read/write only.
+    public static let privateFileMode: mode_t = 0o600
+    /// Directories of the state, the state directory itself included: owner only.
+    public static let privateDirectoryMode: mode_t = 0o700
+
     /// Writes `bytes` to `path` atomically; returns the directory whose fsync makes it durable.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws -> String {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = privateFileMode) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
         let temp = temporaryPath(for: path)
@@ -40,6 +47,8 @@ public enum AtomicFile {
     public static func commit(temp: String, to path: String) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
+        // Streamed temp files may have been created with a wider mode: the state keeps 0600.
+        guard chmod(temp, privateFileMode) == 0 else { throw ioError("chmod", temp) }
         guard rename(temp, path) == 0 else { throw ioError("rename", path) }
         return directory
     }
@@ -67,11 +76,18 @@ public enum AtomicFile {
         }
     }
 
-    public static func makeDirectories(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw LPError(.usage, code: "LP_STATE_IO", "cannot create directory \(path): \(error.localizedDescription)")
+    /// `mkdir -p` with `mode` (default 0700) for every directory it creates; directories that
+    /// already exist keep their mode.
+    public static func makeDirectories(_ path: String, mode: mode_t = privateDirectoryMode) throws {
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR { return }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0, errno != EEXIST {
+            throw LPError(.usage, code: "LP_STATE_IO", "cannot create directory \(path): \(String(cString: strerror(errno)))")
+        }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw LPError(.usage, code: "LP_STATE_IO", "cannot create directory \(path): a file of that name is in the way")
         }
     }
 

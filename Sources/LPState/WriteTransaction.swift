@@ -72,7 +72,7 @@ public final class WriteTransaction: StateReading {
     }
 
     /// Writes a file of the state at commit (no index entry: router states, keys).
-    public func writeFile(_ bytes: [UInt8], at relative: String, mode: mode_t = 0o644) throws {
+    public func writeFile(_ bytes: [UInt8], at relative: String, mode: mode_t = AtomicFile.privateFileMode) throws {
         try checkOpen()
         if pending[relative] == nil { order.append(relative) }
         pending[relative] = StateJournal.Write(path: relative, mode: mode, bytes: bytes)

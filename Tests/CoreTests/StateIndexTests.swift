@@ -197,16 +197,16 @@ final class StateIndexTests: XCTestCase {
 
     func testAnExistingIncidentRewrittenBehindItsBackIsNotSeenButRebuildFindsIt() throws {
         // The documented limit: an incident's own directory is not stamped (100,000 of them would
-        // make the check a walk), so rewriting the meta of an existing incident unreported is only
-        // seen by a rebuild.
+        // make the check a walk), so rewriting the meta of an existing incident by hand, outside
+        // any write transaction (no generation moves), is only seen by a rebuild.
         let incident = Self.incidentId(1)
         try write(Self.incidentBundle(incident, app: "shop", created: 3_000), at: incidentPath("shop", "staging", incident, "incident.bundle.json"))
         try write(Self.incidentMeta(deployment: nil, run: Self.runId(1), app: "shop", captured: 3_000),
                   at: incidentPath("shop", "staging", incident, "incident.meta.local.json"))
         _ = try StateIndex.open(state: state)
         settle()
-        try write(Self.incidentMeta(deployment: nil, run: Self.runId(1), app: "shop", captured: 3_000, status: "resolved"),
-                  at: incidentPath("shop", "staging", incident, "incident.meta.local.json"))
+        try AtomicFile.write(Self.incidentMeta(deployment: nil, run: Self.runId(1), app: "shop", captured: 3_000, status: "resolved").canonicalBytes,
+                             to: state.path(incidentPath("shop", "staging", incident, "incident.meta.local.json")))
         let (index, rebuilt) = try StateIndex.open(state: state)
         XCTAssertFalse(rebuilt)
         XCTAssertEqual(try index.incident(id: incident)?.status, "open")

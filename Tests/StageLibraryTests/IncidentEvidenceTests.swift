@@ -44,20 +44,20 @@ final class IncidentEvidenceTests: XCTestCase {
     func testCredentialsAreRedactedByNameWhateverTheCase() {
         for name in ["Authorization", "AUTHORIZATION", "proxy-authorization", "Cookie", "set-cookie", "X-Api-Key", "x-auth-token",
                      "X-Amz-Security-Token", "x-client-secret", "X-Session-Id"] {
-            XCTAssertTrue(HeaderRedaction.isSensitiveHeader(name), name)
+            XCTAssertTrue(Redaction.isSensitiveHeader(name), name)
         }
         for name in ["accept", "content-type", "x-lp-route-key", "user-agent", "x-request-id"] {
-            XCTAssertFalse(HeaderRedaction.isSensitiveHeader(name), name)
+            XCTAssertFalse(Redaction.isSensitiveHeader(name), name)
         }
         let envelope: JSON = ["headers": [["k": "Cookie", "v": "s=1"], ["k": "accept", "v": "*/*"]],
                               "query": "a=1&API_KEY=k&token=t&empty"]
-        let (clean, removed) = HeaderRedaction.envelope(envelope, location: "request")
+        let (clean, removed) = Redaction.envelope(envelope, location: "request")
         XCTAssertEqual(clean["headers"], [["k": "Cookie", "v": "<redacted>"], ["k": "accept", "v": "*/*"]])
         XCTAssertEqual(clean["query"], "a=1&API_KEY=<redacted>&token=<redacted>&empty")
         XCTAssertEqual(removed.map { $0.location + " " + $0.name },
                        ["request.header cookie", "request.query api_key", "request.query token"])
         // Redacting twice finds nothing more.
-        XCTAssertEqual(HeaderRedaction.envelope(clean, location: "request").1, [])
+        XCTAssertEqual(Redaction.envelope(clean, location: "request").1, [])
     }
 
     func testAcceptedClassificationsAndSourcesAreInTheContract() throws {

@@ -45,9 +45,10 @@ public enum HTTPEnvelope {
                           stage: .parse)
         }
         guard members["schema_version"] == .string(schema) else {
-            let found = members["schema_version"]?.stringValue ?? "none"
+            // The value is not echoed: a capture's fields may hold secrets.
+            let found = members["schema_version"] == nil ? "missing" : "not \(schema)"
             throw LPError(.invalidInput, code: "LP_SCHEMA_VERSION_MISMATCH",
-                          "\(source): schema_version is \(found), expected \(schema)", stage: .parse)
+                          "\(source): schema_version is \(found)", stage: .parse, data: ["pointer": "/schema_version"])
         }
         return members
     }

@@ -21,7 +21,7 @@ public struct IncidentStore {
         public var request: JSON?
         public var response: JSON?
         public var trace: JSON?
-        public var removals: [HeaderRedaction.Removal] = []
+        public var removals: [Redaction.Removal] = []
         public var reason: String?
         public var diagCodes: [String] = []
         /// Further evidence (an SLO report, a snapshot) linked from the bundle.
@@ -74,7 +74,7 @@ public struct IncidentStore {
             var diagCodes = capture.diagCodes
             if !capture.removals.isEmpty {
                 let report: JSON = ["schema_version": .string(Self.redactionSchema), "incident_id": .string(id),
-                                    "placeholder": .string(HeaderRedaction.placeholder),
+                                    "placeholder": .string(Redaction.placeholder),
                                     "removed": .array(capture.removals.map(\.json))]
                 let ref = try tx.putBlob(report, logicalName: "incident.redaction")
                 artifacts.append(ref)
@@ -100,6 +100,8 @@ public struct IncidentStore {
                                                 logicalName: "lp.incident.bundle.meta.local"))
             if let deploymentId = meta.deployment_id {
                 try updateExecution(deploymentId, nowUnixMs: meta.captured_unix_ms, in: tx) { execMeta in
+                    // Completing a capture that already counted (its meta was lost) counts it once.
+                    guard execMeta.last_incident_id != id else { return }
                     execMeta.last_incident_id = id
                     execMeta.incident_count_total += 1
                     execMeta.incident_count_open += 1

@@ -47,7 +47,7 @@ enum IntakeCommand {
         // The pack streams into staged blobs outside the writer lock: they reach the store only
         // when the records are written, in one transaction.
         var parsedManifest: PackManifest?
-        let source: PackSource = try openSource(inputs.packPath, manifestName: inputs.manifestName)
+        let source: PackSource = try openSource(inputs.packPath, manifestName: inputs.manifestName, limits: inputs.limits)
         var ingest = PackIngest(source: source, manifestName: inputs.manifestName, store: BlobStore(state: ctx.state),
                                 limits: inputs.limits) { bytes in
             let manifest = try parseManifest(bytes, name: inputs.manifestName, catalog: catalog)
@@ -94,12 +94,12 @@ enum IntakeCommand {
                            diagnostics: diagnostics, artifacts: records.artifacts, runId: written.runId)
     }
 
-    static func openSource(_ path: String, manifestName: String) throws -> PackSource {
+    static func openSource(_ path: String, manifestName: String, limits: PackLimits) throws -> PackSource {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LPError(.usage, code: "LP_NOT_FOUND", "no pack at \(path)")
         }
-        return isDirectory.boolValue ? try DirectoryPackSource(root: path, manifestName: manifestName) : try ArchiveReader(path: path)
+        return isDirectory.boolValue ? try DirectoryPackSource(root: path, manifestName: manifestName) : try ArchiveReader(path: path, limits: limits)
     }
 
     /// The manifest must be JSON, pass `x07.app.pack@0.1.0`, and have a sound structure.
@@ -112,6 +112,8 @@ enum IntakeCommand {
             let head = Diagnostic(code: "LP_PACK_MANIFEST_INVALID", stage: .parse, message: "\(name) is not a valid x07.app.pack@0.1.0 manifest")
             throw LPError(.invalidInput, [head] + error.diagnostics)
         }
+        let ranges = PackManifest.rangeProblems(json, source: name)
+        if !ranges.isEmpty { throw LPError(.invalidInput, ranges) }
         let manifest = try json.decode(PackManifest.self)
         let problems = manifest.structureProblems()
         if !problems.isEmpty { throw LPError(.invalidInput, problems) }

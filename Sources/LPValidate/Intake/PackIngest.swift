@@ -35,6 +35,7 @@ struct PackIngest {
         var entries = 0
         var total: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var tree = PackTree()
 
         while let header = try source.nextHeader() {
             entries += 1
@@ -51,10 +52,14 @@ struct PackIngest {
                     throw LPError(.invalidInput, code: "LP_PACK_PATH_UNSAFE",
                                   "unsafe pack entry \"\(String(decoding: header.nameBytes, as: UTF8.self))\": the pack root is not a directory")
                 }
+                try drainDirectory(".", buffer: &buffer, total: &total)
                 continue
             }
             switch header.kind {
-            case .directory: continue
+            case .directory:
+                try tree.add(directory: name)
+                try drainDirectory(name, buffer: &buffer, total: &total)
+                continue
             case .file: break
             case .symlink, .hardlink:
                 throw LPError(.invalidInput, code: "LP_PACK_ENTRY_LINK", "pack entry \"\(name)\" is a \(header.kind == .symlink ? "symlink" : "hardlink"); packs hold regular files only")
@@ -64,6 +69,7 @@ struct PackIngest {
             guard seen.insert(name).inserted else {
                 throw LPError(.invalidInput, code: "LP_PACK_ENTRY_DUPLICATE", "pack entry \"\(name)\" appears more than once")
             }
+            try tree.add(file: name)
 
             if name == manifestName {
                 let bytes = try readWhole(name: name, cap: limits.maxManifestBytes, buffer: &buffer, total: &total)
@@ -74,6 +80,12 @@ struct PackIngest {
             }
 
             if PackIngest.isAlternativeManifest(name) {
+                // Not stored or sealed, but read like any entry: its bytes count toward the caps,
+                // and it is bounded like the manifest.
+                if let size = header.declaredSize, size > Int64(limits.maxManifestBytes) {
+                    throw manifestTooLarge(name, alternative: true)
+                }
+                _ = try readWhole(name: name, cap: limits.maxManifestBytes, buffer: &buffer, total: &total, alternative: true)
                 skippedManifests.append(name)
                 continue
             }
@@ -113,16 +125,31 @@ struct PackIngest {
         !name.contains("/") && name.hasSuffix(".json") && name.contains("pack")
     }
 
-    private func readWhole(name: String, cap: Int, buffer: inout [UInt8], total: inout Int64) throws -> [UInt8] {
+    private func readWhole(name: String, cap: Int, buffer: inout [UInt8], total: inout Int64, alternative: Bool = false) throws -> [UInt8] {
         var bytes: [UInt8] = []
         while true {
             let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
             if n == 0 { return bytes }
             total += Int64(n)
-            guard bytes.count + n <= cap else {
-                throw LPError(.invalidInput, code: "LP_PACK_MANIFEST_INVALID", "\(name) is larger than \(cap) bytes")
-            }
+            if total > limits.maxTotalBytes { throw tooLarge() }
+            try checkRatio(total)
+            guard bytes.count + n <= cap else { throw manifestTooLarge(name, alternative: alternative) }
             bytes.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    private func manifestTooLarge(_ name: String, alternative: Bool) -> LPError {
+        LPError(.invalidInput, code: "LP_PACK_MANIFEST_INVALID",
+                "\(alternative ? "alternative manifest " : "")\(name) is larger than \(limits.maxManifestBytes) bytes")
+    }
+
+    /// A directory entry carries no data; one that does is refused, after its bytes counted.
+    private func drainDirectory(_ name: String, buffer: inout [UInt8], total: inout Int64) throws {
+        let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+        guard n == 0 else {
+            total += Int64(n)
+            if total > limits.maxTotalBytes { throw tooLarge() }
+            throw LPError(.invalidInput, code: "LP_PACK_ARCHIVE_INVALID", "pack entry \"\(name)\" is a directory with data")
         }
     }
 
@@ -176,5 +203,38 @@ struct PackIngest {
     private func tooLarge() -> LPError {
         LPError(.invalidInput, code: "LP_PACK_TOO_LARGE",
                 "pack is larger than \(limits.maxTotalBytes) bytes (raise with --max-pack-bytes)")
+    }
+}
+
+/// The names of a pack seen so far as a tree: a name is a file or a directory, never both (a
+/// file's parents are directories, whether or not they have entries of their own).
+struct PackTree {
+    private var files = Set<String>()
+    private var directories = Set<String>()
+
+    mutating func add(file name: String) throws {
+        try addParents(of: name)
+        guard !directories.contains(name) else { throw conflict(name) }
+        files.insert(name)
+    }
+
+    mutating func add(directory name: String) throws {
+        try addParents(of: name)
+        guard !files.contains(name) else { throw conflict(name) }
+        directories.insert(name)
+    }
+
+    private mutating func addParents(of name: String) throws {
+        var parent = Substring(name)
+        while let slash = parent.lastIndex(of: "/") {
+            parent = parent[..<slash]
+            let path = String(parent)
+            guard !files.contains(path) else { throw conflict(path) }
+            guard directories.insert(path).inserted else { return }  // its parents are known already
+        }
+    }
+
+    private func conflict(_ name: String) -> LPError {
+        LPError(.invalidInput, code: "LP_PACK_ENTRY_DUPLICATE", "pack entry \"\(name)\" is both a file and a directory")
     }
 }

@@ -42,14 +42,54 @@ struct PackManifest: Decodable {
         return files
     }
 
-    /// Structure rules of the seal check: unique serve paths, the index is served, and the API
-    /// prefix shadows no asset. Returns one diagnostic per broken rule.
+    /// Numbers the contract bounds only from below: every `bytes_len` must be a byte count this
+    /// system can hold (at most 2^53, the JSON safe-integer range). Checked on the parsed
+    /// document, before it is decoded, so an out-of-range count is an input error with its pointer.
+    static func rangeProblems(_ json: JSON, source: String) -> [Diagnostic] {
+        var refs: [(String, JSON?)] = [("/backend/component", json["backend"]?["component"]),
+                                       ("/bundle_manifest", json["bundle_manifest"])]
+        for (index, asset) in (json["assets"]?.arrayValue ?? []).enumerated() {
+            refs.append(("/assets/\(index)/file", asset["file"]))
+        }
+        return refs.compactMap { pointer, ref in
+            guard let value = ref?["bytes_len"], value.intValue == nil else { return nil }
+            return Diagnostic(code: "LP_PACK_MANIFEST_INVALID", stage: .parse,
+                              message: "\(source): at \(pointer)/bytes_len: \(String(decoding: value.canonicalBytes, as: UTF8.self)) is not a byte count x07lp can hold (0 to 2^53)",
+                              data: ["pointer": .string(pointer + "/bytes_len")])
+        }
+    }
+
+    /// Structure rules of the seal check, the ones lp-apply's slot layout relies on
+    /// (`PackLayout`): every serve path is safe (absolute, no empty, `.` or `..` component, no
+    /// backslash or control character, not under the reserved `/_backend/`), unique, and not a
+    /// file where another asset needs a directory; the index is served; the API prefix shadows no
+    /// asset. Returns one diagnostic per broken rule.
     func structureProblems() -> [Diagnostic] {
         var problems: [Diagnostic] = []
         var served = Set<String>()
-        for asset in assets where !served.insert(asset.serve_path).inserted {
-            problems.append(Diagnostic(code: "LP_PACK_SERVE_PATH_DUPLICATE",
-                                       message: "serve path \(asset.serve_path) is used by more than one asset"))
+        var directories = Set<String>()
+        for asset in assets {
+            if let why = PackManifest.unsafeServePath(asset.serve_path) {
+                problems.append(Diagnostic(code: "LP_PACK_PATH_UNSAFE",
+                                           message: "unsafe serve path \"\(asset.serve_path.prefix(200))\": \(why)",
+                                           data: ["serve_path": .string(asset.serve_path)]))
+                continue
+            }
+            guard served.insert(asset.serve_path).inserted else {
+                problems.append(Diagnostic(code: "LP_PACK_SERVE_PATH_DUPLICATE",
+                                           message: "serve path \(asset.serve_path) is used by more than one asset"))
+                continue
+            }
+            var parent = Substring(asset.serve_path)
+            while let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {
+                parent = parent[..<slash]
+                directories.insert(String(parent))
+            }
+        }
+        for clash in served.intersection(directories).sorted() {
+            problems.append(Diagnostic(code: "LP_PACK_SERVE_PATH_CONFLICT",
+                                       message: "serve path \(clash) is a file, but another asset is served below it",
+                                       data: ["serve_path": .string(clash)]))
         }
         if !served.contains(frontend.index_path) {
             problems.append(Diagnostic(code: "LP_PACK_INDEX_NOT_SERVED",
@@ -61,5 +101,20 @@ struct PackManifest: Decodable {
                                        message: "routing.api_prefix \(routing.api_prefix) shadows the asset served at \(path)"))
         }
         return problems
+    }
+
+    /// Why a serve path could not be a file of a slot directory, or nil when it can
+    /// (the rules of lp-apply's `PackLayout.safeComponents`).
+    static func unsafeServePath(_ servePath: String) -> String? {
+        guard servePath.hasPrefix("/") else { return "does not start with /" }
+        guard !servePath.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) else {
+            return "contains a control character or a backslash"
+        }
+        let components = servePath.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        guard components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            return "has an empty, '.' or '..' component and would escape or alias a file of the slot directory"
+        }
+        guard components.first != "_backend" else { return "is inside the reserved /_backend/ directory" }
+        return nil
     }
 }

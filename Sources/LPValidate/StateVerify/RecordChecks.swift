@@ -11,6 +11,8 @@ struct RecordOutcome {
     var findings: [StateFinding] = []
     var isDecision = false
     var signatures = 0
+    /// The parsed record, kept for the cross-record checks (`ExecutionChecks`) when they need it.
+    var document: JSON?
 }
 
 /// Checks of one record over its bytes: JSON, the schema its place requires, its contract, its
@@ -24,6 +26,7 @@ enum RecordChecks {
             outcome.findings.append(StateFinding("LP_STATE_RECORD_INVALID", file.path, "not JSON: \(error)"))
             return outcome
         }
+        if ExecutionChecks.Evidence.keeps(file.kind) { outcome.document = record }
         let declared = record["schema_version"]?.stringValue
         if let expected = file.expectedSchema, declared?.split(separator: "@").first.map(String.init) != expected {
             outcome.findings.append(StateFinding("LP_STATE_RECORD_INVALID", file.path,
@@ -70,7 +73,7 @@ enum DecisionChecks {
                                          "the signed decision does not verify (keyid \(keyIds)): the record changed after signing or a signature is damaged"))
         case .unknownKey:
             findings.append(StateFinding("LP_STATE_SIGNATURE_UNKNOWN_KEY", path,
-                                         "signed by a key that is not in keys/*.pub.pem nor given with --trusted-key (keyid \(keyIds))"))
+                                         "signed by a key that is not trusted (keyid \(keyIds)): not given with --trusted-key or $X07LP_TRUSTED_KEYS, not pinned with --trusted-keyid, and, when one of those is used, not trusted just for being in keys/"))
         case .valid, .unsigned:
             break
         }

@@ -20,6 +20,8 @@ struct StateVerifier {
         var notes: [StateFinding] = []
         var temporaries: [String] = []
         var blobs = 0, records = 0, decisions = 0, signatures = 0
+        /// Which keys were trusted and why (`KeyTrust`).
+        var trustedKeys: JSON = []
     }
 
     private struct Inventory {
@@ -67,10 +69,12 @@ struct StateVerifier {
             }
         }
         var checked: [RecordOutcome] = []
+        var evidence = ExecutionChecks.Evidence()
         for (file, outcome) in zip(inventory.records, outcomes) {
             switch outcome {
             case .success(let outcome):
                 checked.append(outcome)
+                if let document = outcome.document { evidence.add(file, document) }
                 contents.recordDigests[outcome.path] = outcome.digest
                 contents.recordContent.insert(outcome.digest.sha256)
             case .failure(let error):
@@ -84,6 +88,9 @@ struct StateVerifier {
             report.decisions += outcome.isDecision ? 1 : 0
             report.signatures += outcome.signatures
         }
+        report.problems += ExecutionChecks(evidence: evidence, trustedKeys: trustedKeys) { [state] execId in
+            (try? state.read(StateDirectory.router(execId))).flatMap { try? JSONParser.parse($0) }
+        }.check()
         report.notes += inventory.privateKeys.compactMap(privateKeyNote)
         report.notes += Self.incompleteIncidents(inventory.records.map(\.path))
         return report

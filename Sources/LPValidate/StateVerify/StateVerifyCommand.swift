@@ -76,6 +76,14 @@ enum StateVerifyCommand {
             var report = StateVerifier(state: state, validator: validator, trustedKeys: trust.trusted).run()
             report.problems += trust.problems
             report.notes += trust.notes
+            // An index that claims to be current must say what the files say (tampered rows).
+            do {
+                report.problems += try StateIndex.differencesFromFiles(state: state).map {
+                    StateFinding("LP_STATE_INDEX_MISMATCH", $0.file, "table \($0.table): \($0.detail)")
+                }
+            } catch {
+                report.notes.append(StateFinding("LP_STATE_INDEX_UNCHECKED", IndexLocation.directory, "the index could not be compared: \(error)"))
+            }
             report.trustedKeys = trust.json
             report.notes += clean ? StateVerifier.removeTemporaries(report.temporaries, in: state) : report.temporaries.map {
                 StateFinding("LP_STATE_TEMP_LEFTOVER", $0,
