@@ -1,6 +1,7 @@
 @testable import LPCore
 @testable import LPIncident
 import Foundation
+import TestFixtures
 import XCTest
 
 /// The redaction table (docs/redaction.md) in-process: what the names match, and one test per
@@ -48,23 +49,6 @@ final class RedactionTests: XCTestCase {
 
     // MARK: one test per leak of issue 13
 
-    static func step(path: String, uiState: JSON = .null, event: JSON = ["type": "init"]) -> JSON {
-        ["i": 0,
-         "ui_dispatch": ["kind": "x07.web_ui.dispatch", "v": 1, "event": event, "state": uiState],
-         "ui_frame": ["kind": "x07.web_ui.frame", "v": 1, "state": .null, "patches": [], "effects": [], "telemetry": [:],
-                      "ui": ["kind": "x07.web_ui.tree", "v": 1,
-                             "root": ["k": "el", "key": "root", "tag": "div", "on": [], "children": [],
-                                      "props": ["attrs": [:], "class": [], "style": [:]]]]],
-         "http": [["request": ["schema_version": "x07.http.request.envelope@0.1.0", "id": "req-1", "method": "GET",
-                               "path": .string(path), "headers": [], "body": ["bytes_len": 0]],
-                   "response": ["schema_version": "x07.http.response.envelope@0.1.0", "request_id": "req-1", "status": 502,
-                                "headers": [], "body": ["bytes_len": 0]]]],
-         "timing": ["ui_ms": 0, "http_ms": 1, "total_ms": 1]]
-    }
-
-    static func trace(steps: [JSON]) -> JSON {
-        ["schema_version": "x07.app.trace@0.1.0", "meta": ["tool": ["name": "t", "version": "0.1.0"]], "steps": .array(steps)]
-    }
 
 
     func request(_ members: [String: JSON]) -> JSON {
@@ -172,7 +156,7 @@ final class RedactionTests: XCTestCase {
     }
 
     func testATokenInATraceExchangePathIsRedacted() {
-        let trace = Self.trace(steps: [Self.step(path: "/api/hello?access_token=TR1", uiState: ["session_token": "TR2"],
+        let trace = TraceFixtures.trace(steps: [TraceFixtures.step(path: "/api/hello?access_token=TR1", uiState: ["session_token": "TR2"],
                                                   event: ["type": "input", "target": "password", "value": "TR3"])])
         let (clean, removals) = Redaction.trace(trace)
         let text = clean.canonicalString

@@ -135,17 +135,9 @@ final class CrashEveryOperationTests: XCTestCase, ExampleDeploymentSupport {
         for round in 0..<6 {
             let state = StageProcess.temporaryDirectory() + "/state"
             try FileManager.default.copyItem(atPath: setup.state, toPath: state)
-            let rebuild = Process()
-            rebuild.executableURL = URL(fileURLWithPath: StageProcess.binary("lp-query"))
-            rebuild.arguments = ["index", "rebuild", "--state-dir", state]
-            rebuild.environment = ["X07LP_CONTRACTS_DIR": StageProcess.repoRoot + "/contracts"]
-            rebuild.standardOutput = FileHandle.nullDevice
-            rebuild.standardError = FileHandle.nullDevice
-            try rebuild.run()
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            usleep(useconds_t(1_000 + Int((seed >> 33) % 40_000)))
-            if rebuild.isRunning { kill(rebuild.processIdentifier, SIGKILL) }
-            rebuild.waitUntilExit()
+            _ = try StageProcess.runKilled(after: 1_000 + Int((seed >> 33) % 40_000), StageProcess.binary("lp-query"),
+                                           ["index", "rebuild", "--state-dir", state])
             XCTAssertEqual(try StageProcess.x07lp(["state", "verify", "--state-dir", state]).status, 0, "round \(round)")
             let query = try StageProcess.run(StageProcess.binary("lp-query"), ["deploy", "--deployment-id", setup.deployment,
                                                                               "--state-dir", state, "--json"])

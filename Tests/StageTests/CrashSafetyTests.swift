@@ -69,21 +69,12 @@ final class CrashSafetyTests: XCTestCase, ExampleDeploymentSupport {
         for round in 0..<6 {
             let state = StageProcess.temporaryDirectory() + "/state"
             try FileManager.default.copyItem(atPath: base.state, toPath: state)
-            let apply = Process()
-            apply.executableURL = URL(fileURLWithPath: StageProcess.binary("lp-apply"))
-            apply.arguments = ["--deployment-id", base.id, "--metrics-dir", metrics, "--pause-scale", "0.01",
-                               "--state-dir", state, "--now-unix-ms", time, "--quiet"]
-            apply.environment = ["X07LP_CONTRACTS_DIR": StageProcess.repoRoot + "/contracts"]
-            apply.standardOutput = FileHandle.nullDevice
-            apply.standardError = FileHandle.nullDevice
-            try apply.run()
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            usleep(useconds_t(5_000 + Int((seed >> 33) % 150_000)))
-            if apply.isRunning {
-                kill(apply.processIdentifier, SIGKILL)
-                killedMidRun += 1
-            }
-            apply.waitUntilExit()
+            let killed = try StageProcess.runKilled(
+                after: 5_000 + Int((seed >> 33) % 150_000), StageProcess.binary("lp-apply"),
+                ["--deployment-id", base.id, "--metrics-dir", metrics, "--pause-scale", "0.01", "--state-dir", state,
+                 "--now-unix-ms", time, "--quiet"])
+            if killed { killedMidRun += 1 }
             let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", state])
             XCTAssertEqual(verify.status, 0, "round \(round): \(verify.stderr)\(verify.stdoutText)")
             // The query index (built before the run, updated by it) still answers what the files say.

@@ -1,6 +1,7 @@
 import LPCore
 import LPIncident
 import Foundation
+import TestFixtures
 import XCTest
 
 /// Random envelopes, bodies and traces with generated secrets in every position the redaction
@@ -162,27 +163,10 @@ enum SecretCorpus {
         return .object(members)
     }
 
-    static func step(path: String, uiState: JSON = .null, event: JSON = ["type": "init"]) -> JSON {
-        ["i": 0,
-         "ui_dispatch": ["kind": "x07.web_ui.dispatch", "v": 1, "event": event, "state": uiState],
-         "ui_frame": ["kind": "x07.web_ui.frame", "v": 1, "state": .null, "patches": [], "effects": [], "telemetry": [:],
-                      "ui": ["kind": "x07.web_ui.tree", "v": 1,
-                             "root": ["k": "el", "key": "root", "tag": "div", "on": [], "children": [],
-                                      "props": ["attrs": [:], "class": [], "style": [:]]]]],
-         "http": [["request": ["schema_version": "x07.http.request.envelope@0.1.0", "id": "req-1", "method": "GET",
-                               "path": .string(path), "headers": [], "body": ["bytes_len": 0]],
-                   "response": ["schema_version": "x07.http.response.envelope@0.1.0", "request_id": "req-1", "status": 502,
-                                "headers": [], "body": ["bytes_len": 0]]]],
-         "timing": ["ui_ms": 0, "http_ms": 1, "total_ms": 1]]
-    }
-
-    static func trace(steps: [JSON]) -> JSON {
-        ["schema_version": "x07.app.trace@0.1.0", "meta": ["tool": ["name": "t", "version": "0.1.0"]], "steps": .array(steps)]
-    }
 
     static func randomTrace(_ g: inout Generator, secrets: inout [String]) -> JSON {
-        trace(steps: (0..<(1 + g.int(3))).map { i in
-            var step = SecretCorpus.step(path: "/p", uiState: g.bool() ? ["app": jsonValue(&g, depth: 1, secrets: &secrets)] : .null)
+        TraceFixtures.trace(steps: (0..<(1 + g.int(3))).map { i in
+            var step = TraceFixtures.step(path: "/p", uiState: g.bool() ? ["app": jsonValue(&g, depth: 1, secrets: &secrets)] : .null)
             step = step.setting("i", .number(Double(i)))
             return step.setting("http", .array((0..<(1 + g.int(2))).map { _ in
                 ["request": envelope(&g, response: false, secrets: &secrets), "response": envelope(&g, response: true, secrets: &secrets)]

@@ -45,6 +45,23 @@ enum StageProcess {
 
     static var x07lp: String { repoRoot + "/scripts/x07lp" }
 
+    /// Starts a stage with its output discarded, SIGKILLs it after `microseconds` unless it has
+    /// ended, and waits; true when the kill came while it ran.
+    static func runKilled(after microseconds: Int, _ executable: String, _ arguments: [String]) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ["X07LP_CONTRACTS_DIR": repoRoot + "/contracts"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(useconds_t(microseconds))
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
+    }
+
     /// Runs a stage with its output discarded; true when a signal ended it (the crash hook's
     /// SIGKILL), false when it exited.
     static func runUntilSignal(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Bool {
