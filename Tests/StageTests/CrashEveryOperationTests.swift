@@ -99,6 +99,35 @@ final class CrashEveryOperationTests: XCTestCase, ExampleDeploymentSupport {
             XCTAssertEqual(try self.json(state + "/control/kill/app:example.hello.web/staging.json")["engaged"], true)
         }
         try crashAtEveryWrite(kill, base: fixture.state)
+
+        // resume and unkill act on a paused and a killed deployment; promote on one awaiting it.
+        let paused = StageProcess.temporaryDirectory() + "/paused"
+        try FileManager.default.copyItem(atPath: fixture.state, toPath: paused)
+        let pause = try StageProcess.x07lp(["deploy", "pause", "--deployment-id", fixture.id, "--reason", "r", "--state-dir", paused])
+        XCTAssertEqual(pause.status, 0, pause.stderr)
+        try crashAtEveryWrite(control(["deploy", "resume"], deployment) { XCTAssertEqual($0["meta"]?["control_state"], "active") },
+                              base: paused)
+        let awaiting = try accepted()
+        let bluegreen = try plan(awaiting, strategy: ["type": "blue_green", "canary": nil, "blue_green": ["auto_promote": false]])
+        XCTAssertEqual(try run(awaiting, plan: bluegreen, metricsDir: try metrics(awaiting, [Self.good])).status, 0)
+        let promote = Operation(name: "deploy promote", executable: StageProcess.binary("lp-apply"),
+                                arguments: ["control", "deploy", "promote", "--deployment-id", awaiting.id, "--reason", "crash test",
+                                            "--signing-key", key, "--state-dir", "STATE", "--now-unix-ms", "1767225700000"],
+                                doneCodes: ["LP_CONTROL_NOT_APPLICABLE"]) { state in
+            XCTAssertEqual(try self.json("\(state)/deploy/\(awaiting.id).json")["meta"]?["outcome"], "promoted")
+        }
+        try crashAtEveryWrite(promote, base: awaiting.state)
+        let killed = StageProcess.temporaryDirectory() + "/killed"
+        try FileManager.default.copyItem(atPath: awaiting.state, toPath: killed)
+        XCTAssertEqual(try StageProcess.x07lp(["app", "kill", "--app-id", "example.hello.web", "--env", "staging", "--reason", "r",
+                                               "--state-dir", killed]).status, 0)
+        let unkill = Operation(name: "app unkill", executable: StageProcess.binary("lp-apply"),
+                               arguments: ["control", "app", "unkill", "--app-id", "example.hello.web", "--env", "staging",
+                                           "--reason", "crash test", "--signing-key", key, "--state-dir", "STATE",
+                                           "--now-unix-ms", "1767225700000"]) { state in
+            XCTAssertEqual(try self.json(state + "/control/kill/app:example.hello.web/staging.json")["engaged"], false)
+        }
+        try crashAtEveryWrite(unkill, base: killed)
     }
 
     func testIncidentCaptureRegressionAndIndexRebuild() throws {

@@ -56,6 +56,14 @@ struct ControlAction {
         let now = ctx.clock.unixMs()
         let actionId = Identifier.make(.action, parts: [kind] + seed + [reason, String(now)])
         let decisionId = Identifier.make(.decision, parts: [actionId, kind])
+        // The same action again (same target, reason and time: a re-run after a crash, or twice
+        // in a row) answers with the receipt it recorded instead of acting twice.
+        let receipt = StateDirectory.controlAction(actionId)
+        if tx.exists(receipt) {
+            return StageOutput(result: try tx.readJSON(receipt),
+                               diagnostics: [Diagnostic(code: "LP_CONTROL_ALREADY_RECORDED", severity: .info,
+                                                        message: "action \(actionId) was already recorded; nothing changed")])
+        }
         let effect = try apply(decisionId, now, tx)
 
         let decision = try signer.sign(DecisionRecord(
