@@ -165,7 +165,11 @@ final class ControlActionTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(execution["meta"]?["outcome"], "rolled_back")
         XCTAssertEqual(execution["meta"]?["routing"]?["candidate_weight_pct"], 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(fixture.state)/runtime/\(fixture.id)/candidate"))
-        let again = try control(fixture, "rollback")
+        let same = try control(fixture, "rollback")
+        XCTAssertEqual(same.status, 0, "the same action again answers with its receipt: \(same.stderr)")
+        XCTAssertTrue(same.stderr.contains("LP_CONTROL_ALREADY_RECORDED"), same.stderr)
+        let again = try StageProcess.x07lp(["deploy", "rollback", "--deployment-id", fixture.id, "--reason", "again",
+                                            "--state-dir", fixture.state, "--now-unix-ms", "1767225700000"])
         XCTAssertEqual(again.status, 2, "a finished deployment cannot be rolled back twice")
         try verify(fixture)
     }
@@ -196,7 +200,9 @@ final class ControlActionTests: XCTestCase, ExampleDeploymentSupport {
         let fixture = try accepted()
         let pause = try control(fixture, "pause")
         XCTAssertEqual(pause.status, 0, pause.stderr)
-        XCTAssertEqual(try control(fixture, "pause").status, 2, "pausing twice is refused")
+        let twice = try StageProcess.x07lp(["deploy", "pause", "--deployment-id", fixture.id, "--reason", "again",
+                                            "--state-dir", fixture.state, "--now-unix-ms", "1767225700000"])
+        XCTAssertEqual(twice.status, 2, "pausing twice is refused")
         let resume = try control(fixture, "resume")
         XCTAssertEqual(resume.status, 0, resume.stderr)
         XCTAssertTrue(resume.stdoutText.contains("\"signature_status\":\"valid\""))
