@@ -66,12 +66,6 @@ public struct ExecutionStore {
         }
     }
 
-    /// The local meta of an execution, or a fresh one for a deployment that never ran (a planned
-    /// execution has none yet: it is started from what intake accepted).
-    public func meta(of execution: DeployExecution, nowUnixMs: Int64) throws -> ExecutionMetaLocal {
-        try ExecutionMetaLocal.current(of: execution, state: state, nowUnixMs: nowUnixMs)
-    }
-
     /// The control-owned view of a stored execution, read without the lock: files are replaced
     /// atomically, so a reader always sees a whole document. A file that cannot be read is an
     /// error: a run must not carry on past a stop it cannot see.
