@@ -19,7 +19,7 @@ public enum HTTPEnvelope {
         var members = try envelopeMembers(document, schema: requestSchema, source: source)
         if let method = members["method"]?.stringValue { members["method"] = .string(method.uppercased()) }
         // A path carrying its query string is split, as the contract keeps them apart.
-        if members["query"] == nil, let path = members["path"]?.stringValue, let mark = path.firstIndex(of: "?") {
+        if members["query"] == nil, let path = members["path"]?.stringValue, let mark = Redaction.queryStart(inPath: path) {
             members["path"] = .string(String(path[..<mark]))
             members["query"] = .string(String(path[path.index(after: mark)...]))
         }

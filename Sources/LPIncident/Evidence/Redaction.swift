@@ -224,9 +224,50 @@ public enum Redaction {
     public static func parameters(_ text: String, startsWithParameter: Bool, rules: RedactionRules = .standard) -> (String, [String]) {
         var names: [String] = []
         let chars = Array(userInfo(text, names: &names))
-        let marker = Array(placeholder)
         var out = ""
         out.reserveCapacity(chars.count)
+        for segment in segments(chars, startsWithParameter: startsWithParameter, rules: rules) {
+            switch segment {
+            case .plain(let range):
+                out += String(chars[range])
+            case .parameter(let name, let value, let kind):
+                out += String(chars[name]) + "="
+                switch kind {
+                case .kept: out += String(chars[value])
+                case .alreadyRedacted: out += placeholder
+                case .secret:
+                    guard !value.isEmpty else { break }
+                    out += placeholder
+                    names.append(RedactionRules.reportName(String(chars[name])))
+                }
+            }
+        }
+        return (out, names)
+    }
+
+    /// Where a request path's query string starts: its first `?` that is not inside a sensitive
+    /// parameter's value. A secret may hold a `?` (`/s;jsessionid=a?b`); splitting there would
+    /// move the rest of it into the query under no name.
+    public static func queryStart(inPath path: String, rules: RedactionRules = .standard) -> String.Index? {
+        let chars = Array(path)
+        for case .plain(let range) in segments(chars, startsWithParameter: false, rules: rules) {
+            if let offset = chars[range].firstIndex(of: "?") { return path.index(path.startIndex, offsetBy: offset) }
+        }
+        return nil
+    }
+
+    /// A parameter-bearing text cut into plain runs and `name=value` parameters (ranges of `chars`).
+    enum Segment {
+        enum Value { case kept, secret, alreadyRedacted }
+        case plain(Range<Int>)
+        case parameter(name: Range<Int>, value: Range<Int>, Value)
+    }
+
+    static func segments(_ chars: [Character], startsWithParameter: Bool, rules: RedactionRules) -> [Segment] {
+        let marker = Array(placeholder)
+        var segments: [Segment] = []
+        var plainStart = 0
+        func closePlain(_ end: Int) { if end > plainStart { segments.append(.plain(plainStart..<end)) } }
         var i = 0
         var atParameter = startsWithParameter
         while i < chars.count {
@@ -234,37 +275,34 @@ public enum Redaction {
                 atParameter = false
                 var j = i
                 while j < chars.count, !nameStops.contains(chars[j]) { j += 1 }
-                if j > i, j < chars.count, chars[j] == "=" {
+                if j < chars.count, chars[j] == "=" {
                     let name = String(chars[i..<j])
-                    out += name + "="
-                    var k = j + 1
+                    let k = j + 1
+                    var end = k
+                    let value: Segment.Value
                     if chars.count - k >= marker.count, Array(chars[k..<k + marker.count]) == marker {
-                        out += placeholder
-                        k += marker.count
-                    } else if rules.isSensitive(name) {
-                        var end = k
+                        value = .alreadyRedacted
+                        end = k + marker.count
+                    } else if name.isEmpty || rules.isSensitive(name) {
+                        // A nameless value (`?=v`) cannot be judged by its name, so it is taken out.
+                        value = .secret
                         while end < chars.count, !secretStops.contains(chars[end]) { end += 1 }
-                        if end > k {
-                            out += placeholder
-                            names.append(RedactionRules.reportName(name))
-                        }
-                        k = end
                     } else {
-                        var end = k
+                        value = .kept
                         while end < chars.count, !valueStops.contains(chars[end]) { end += 1 }
-                        out += String(chars[k..<end])
-                        k = end
                     }
-                    i = k
+                    closePlain(i)
+                    segments.append(.parameter(name: i..<j, value: k..<end, value))
+                    i = end
+                    plainStart = end
                     continue
                 }
             }
-            let ch = chars[i]
-            out.append(ch)
+            if parameterStarts.contains(chars[i]) { atParameter = true }
             i += 1
-            if parameterStarts.contains(ch) { atParameter = true }
         }
-        return (out, names)
+        closePlain(chars.count)
+        return segments
     }
 
     /// `scheme://user:password@host` → `scheme://user:<redacted>@host`.
