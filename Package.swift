@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
+        // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
+        .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
     ]
     + stages.map { stage in
         .target(name: stage.library,

@@ -84,7 +84,7 @@ enum IncidentQueryCommand {
         }
         // A deployment piped in selects; nothing to read (a terminal on stdin) means every incident.
         // The piped document is read before the index is opened (see PipedExecution).
-        let interactive = args.value("--in") == nil && isatty(STDIN_FILENO) != 0
+        let interactive = args.value("--in") == nil && !ctx.hasPipedInput
         let piped = all || interactive || app != nil || env != nil ? nil : try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         // Filters narrow the rows before the limit applies: fetch without a cap when there are some.

@@ -14,8 +14,13 @@ public struct StageContext {
     public let state: StateDirectory
     public let clock: LogicalClock
 
-    public init(spec: CommandSpec, arguments: ParsedArguments, environment: [String: String]) throws {
+    /// The piped document when the command runs in-process, empty when nothing is piped (nil:
+    /// the process's own stdin).
+    public let stdin: [UInt8]?
+
+    public init(spec: CommandSpec, arguments: ParsedArguments, environment: [String: String], stdin: [UInt8]? = nil) throws {
         self.spec = spec
+        self.stdin = stdin
         self.arguments = arguments
         self.environment = environment
         self.state = StateDirectory.resolve(option: arguments.value("--state-dir"), environment: environment,
@@ -35,9 +40,18 @@ public struct StageContext {
 
     /// The stage's input document from `--in FILE` or stdin.
     public func readInput() throws -> InputDocument {
-        try InputDocument.read(path: arguments.value("--in"), environment: environment,
-                               usage: "usage: " + (spec.usage.first ?? spec.name))
+        if let stdin, arguments.value("--in") == nil {
+            guard !stdin.isEmpty else {
+                throw LPError(.usage, code: "LP_USAGE", "no input: pass --in FILE\nusage: " + (spec.usage.first ?? spec.name))
+            }
+            return try InputDocument(bytes: stdin, source: "stdin")
+        }
+        return try InputDocument.read(path: arguments.value("--in"), environment: environment,
+                                      usage: "usage: " + (spec.usage.first ?? spec.name))
     }
+
+    /// True when a document waits on stdin (a pipe, a file, or one handed in-process).
+    public var hasPipedInput: Bool { stdin.map { !$0.isEmpty } ?? (isatty(STDIN_FILENO) == 0) }
 
     public var quiet: Bool { arguments.has("--quiet") }
 }

@@ -60,15 +60,23 @@ public enum StageRunner {
         let spec = command.spec
         if rest.contains(where: isHelp) { emitText(spec.helpText); exit(0) }
         if rest.contains("--version") { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
-        let reportRequested = rest.contains("--report") || rest.contains("--json")
-        let pretty = rest.contains("--pretty")
+        let execution = execute(command, rest, environment: environment, stdin: nil)
+        finish(execution.output, spec: spec, context: execution.context, report: rest.contains("--report") || rest.contains("--json"),
+               pretty: rest.contains("--pretty"), failed: execution.failed)
+    }
+
+    /// Runs one command in-process: parses `arguments`, runs the body, and turns a thrown error
+    /// into the failed output the binary would print. `stdin` stands for the piped document
+    /// (nil: the process's own stdin). Nothing is printed and nothing exits.
+    public static func execute(_ command: StageCommand, _ arguments: [String], environment: [String: String],
+                               stdin: [UInt8]?) -> StageExecution {
+        let spec = command.spec
         var context: StageContext?
         do {
-            let arguments = try ParsedArguments(rest, spec: spec)
-            let ctx = try StageContext(spec: spec, arguments: arguments, environment: environment)
+            let parsed = try ParsedArguments(arguments, spec: spec)
+            let ctx = try StageContext(spec: spec, arguments: parsed, environment: environment, stdin: stdin)
             context = ctx
-            let output = try command.body(ctx)
-            finish(output, spec: spec, context: ctx, report: reportRequested, pretty: pretty)
+            return StageExecution(spec: spec, context: ctx, output: try command.body(ctx), failed: false)
         } catch let error as LPError {
             var output = StageOutput(result: [:], exitCode: error.exitCode, diagnostics: error.reportDiagnostics)
             if let upstream = error.upstream {
@@ -84,12 +92,18 @@ public enum StageRunner {
                 }
                 output.printedDiagnostics = error.diagnostics
             }
-            finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
+            return StageExecution(spec: spec, context: context, output: output, failed: true)
         } catch {
             let diagnostic = Diagnostic(code: "LP_INTERNAL", message: "internal error: \(error)")
             let output = StageOutput(result: [:], exitCode: .internalError, diagnostics: [diagnostic])
-            finish(output, spec: spec, context: context, report: reportRequested, pretty: pretty, failed: true)
+            return StageExecution(spec: spec, context: context, output: output, failed: true)
         }
+    }
+
+    /// The command of `definition` that `argv` selects, and the words after it.
+    public static func command(_ definition: StageDefinition, _ argv: [String]) -> (StageCommand, [String])? {
+        let (command, rest) = select(definition.commands, argv)
+        return command.map { ($0, rest) }
     }
 
     /// `--help`, or its short form `-h`.
@@ -136,12 +150,7 @@ public enum StageRunner {
         // stage refuses it with this exit code, with or without `set -o pipefail`.
         let failedIntoPipe = failed && isatty(STDOUT_FILENO) == 0
         if report || failedIntoPipe {
-            let runId = output.runId ?? Identifier.make(.run, parts: [spec.reportCommand,
-                                                                      String(context?.clock.unixMs() ?? 0)])
-            let envelope = CLIReport(command: output.reportCommand ?? spec.reportCommand, exitCode: output.exitCode,
-                                     diagnostics: output.diagnostics, runId: runId, artifacts: output.artifacts,
-                                     result: output.result)
-            let json = (try? JSON(encoding: envelope)) ?? [:]
+            let json = StageExecution(spec: spec, context: context, output: output, failed: failed).report
             emitBytes(json.encoded(style) + [0x0A])
         } else if let raw = output.rawBytes {
             emitBytes(raw)
@@ -157,5 +166,24 @@ public enum StageRunner {
         // A closed stdout (e.g. `| head`) must not kill us with SIGPIPE mid-report.
         signal(SIGPIPE, SIG_IGN)
         try? AtomicFile.writeAll(STDOUT_FILENO, bytes, path: "stdout")
+    }
+}
+
+/// One command run in-process: what it produced, and the `lp.cli.report@0.1.0` it stands for.
+public struct StageExecution {
+    public var spec: CommandSpec
+    public var context: StageContext?
+    public var output: StageOutput
+    public var failed: Bool
+
+    public var exitCode: ExitCode { output.exitCode }
+
+    /// The report the binary prints with `--report` / `--json`.
+    public var report: JSON {
+        let runId = output.runId ?? Identifier.make(.run, parts: [spec.reportCommand, String(context?.clock.unixMs() ?? 0)])
+        let envelope = CLIReport(command: output.reportCommand ?? spec.reportCommand, exitCode: output.exitCode,
+                                 diagnostics: output.diagnostics, runId: runId, artifacts: output.artifacts,
+                                 result: output.result)
+        return (try? JSON(encoding: envelope)) ?? [:]
     }
 }

@@ -28,6 +28,7 @@ final class ModuleGraphTests: XCTestCase {
             "LPQuery": kit.union(["LPIncident"]),
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
+            "LPVerbs": kit.union(stageLibraries),
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
                                       ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery")] {
