@@ -27,7 +27,8 @@ let stages = [
 let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
-        + [.executable(name: "lp-catalog", targets: ["lp-catalog"])],
+        + [.executable(name: "lp-catalog", targets: ["lp-catalog"]), .executable(name: "lp-serve", targets: ["lp-serve"]),
+           .executable(name: "x07lpd", targets: ["x07lpd"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -43,13 +44,18 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "LPServe", "LPDaemon", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
+        // x07lpd: lp-serve answers the /v1 API behind nginx and fcgiwrap; x07lpd sets them up.
+        .target(name: "LPServe", dependencies: ["LPVerbs"]),
+        .executableTarget(name: "lp-serve", dependencies: ["LPServe"]),
+        .target(name: "LPDaemon", dependencies: ["LPServe"]),
+        .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"]),
     ]
     + stages.map { stage in
         .target(name: stage.library,

@@ -29,6 +29,10 @@ final class ModuleGraphTests: XCTestCase {
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
             "LPVerbs": kit.union(stageLibraries),
+            "LPServe": kit.union(["LPVerbs"]),
+            "lp-serve": ["LPServe"],
+            "LPDaemon": kit.union(["LPServe"]),
+            "x07lpd": ["LPDaemon", "LPStage"],
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
                                       ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery")] {
