@@ -27,7 +27,8 @@ let stages = [
 let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
-        + [.executable(name: "lp-catalog", targets: ["lp-catalog"])],
+        + [.executable(name: "lp-catalog", targets: ["lp-catalog"]),
+           .executable(name: "lp-mcp", targets: ["lp-mcp"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -43,13 +44,16 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "LPMCP", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
+        // lp-mcp: the MCP server over stdio; each tool call runs one verb through LPVerbs.
+        .target(name: "LPMCP", dependencies: ["LPVerbs"]),
+        .executableTarget(name: "lp-mcp", dependencies: ["LPMCP"]),
     ]
     + stages.map { stage in
         .target(name: stage.library,

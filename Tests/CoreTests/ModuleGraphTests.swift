@@ -29,6 +29,8 @@ final class ModuleGraphTests: XCTestCase {
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
             "LPVerbs": kit.union(stageLibraries),
+            "LPMCP": kit.union(stageLibraries).union(["LPVerbs"]),
+            "lp-mcp": ["LPMCP", "LPStage"],
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
                                       ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery")] {
