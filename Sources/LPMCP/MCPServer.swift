@@ -17,12 +17,28 @@ public enum MCPServer {
         case .success(.version):
             FileHandle.standardOutput.write(Data("lp-mcp \(LPVersion.current)\n".utf8))
         case .success(.serve(let config)):
-            serve(config, input: STDIN_FILENO, output: STDOUT_FILENO)
+            let (input, output) = detachStandardStreams()
+            serve(config, input: input, output: output)
         case .failure(let error):
             FileHandle.standardError.write(Data("lp-mcp: \(error)\n".utf8))
             exit(ExitCode.usage.rawValue)
         }
         exit(0)
+    }
+
+    /// Moves the message streams to private descriptors and points fd 0 at /dev/null and fd 1 at
+    /// stderr, so nothing a verb reads (a `-` or `/dev/stdin` path) or prints can touch them.
+    static func detachStandardStreams() -> (input: Int32, output: Int32) {
+        let input = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+        let output = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard input >= 0, output >= 0, null >= 0, dup2(null, STDIN_FILENO) >= 0,
+              dup2(STDERR_FILENO, STDOUT_FILENO) >= 0 || dup2(null, STDOUT_FILENO) >= 0 else {
+            FileHandle.standardError.write(Data("lp-mcp: cannot set up its standard streams\n".utf8))
+            exit(ExitCode.internalError.rawValue)
+        }
+        close(null)
+        return (input, output)
     }
 
     /// Serves until `input` closes or `output` can no longer be written.

@@ -123,6 +123,13 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(refused["result"]?["structuredContent"]?["ok"], false)
         XCTAssertEqual(refused["result"]?["structuredContent"]?["exit_code"], 2)
 
+        // Paths that name stdin read nothing: the message stream is not the verbs' stdin.
+        for (id, path) in [(34, "-"), (35, "/dev/stdin")] {
+            let answer = try client.call(id, "lp.control_v1", accept.setting("change_in", .string(path)))
+            XCTAssertEqual(answer["result"]?["structuredContent"]?["exit_code"], 3, path)
+            XCTAssertEqual(answer["result"]?["structuredContent"]?["summary"]?["diagnostic"], "LP_INPUT_EMPTY", path)
+        }
+
         // Bad requests: each gets its error, in order, and the session goes on.
         let invalidOp = try client.call(40, "lp.query_v1", ["op": "deploy_everything"])
         XCTAssertEqual(invalidOp["error"]?["code"], -32602)
