@@ -210,6 +210,29 @@ final class MCPTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: state), "a query creates no state")
     }
 
+    /// examples/mcp: the session runs on a promoted state as its README says, and the client
+    /// configurations start the server with flags it takes.
+    func testTheExamplesRun() throws {
+        let examples = StageProcess.repoRoot + "/examples/mcp"
+        let setup = try IncidentTests.promoted()
+        let requests = try [UInt8](Data(contentsOf: URL(fileURLWithPath: examples + "/requests.jsonl")))
+        let session = try StageProcess.x07lp(["mcp", "serve", "--state-dir", setup.state], stdin: requests)
+        XCTAssertEqual(session.status, 0, session.stderr)
+        let responses = try session.stdoutText.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        XCTAssertEqual(responses.map { $0["id"] ?? .null }, [1, 2, 3, 4, 5, 6])
+        for response in responses[2...4] {
+            XCTAssertEqual(response["result"]?["structuredContent"]?["ok"], true, "\(response)")
+        }
+        XCTAssertEqual(responses[5]["result"]?["isError"], true)
+        for name in ["mcp.json", "mcp.control.json"] {
+            let config = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: examples + "/" + name))))
+            let args = try XCTUnwrap(config["mcpServers"]?["x07lp"]?["args"]?.arrayValue?.compactMap(\.stringValue))
+            XCTAssertEqual(Array(args.prefix(2)), ["mcp", "serve"], name)
+            let help = try StageProcess.run(StageProcess.binary("lp-mcp"), Array(args.dropFirst(2)) + ["--help"])
+            XCTAssertEqual(help.status, 0, "\(name): \(help.stderr)")
+        }
+    }
+
     func testClosedStdinEndsCleanly() throws {
         let result = try StageProcess.run(StageProcess.binary("lp-mcp"), [], stdin: [])
         XCTAssertEqual(result.status, 0)
