@@ -6,6 +6,7 @@ public enum RPCErrorCode: Int, Sendable {
     case invalidRequest = -32600
     case methodNotFound = -32601
     case invalidParams = -32602
+    case internalError = -32603
 }
 
 /// An error answer: its code, a message naming what was wrong, and optional details.

@@ -47,8 +47,9 @@ extension ToolOp {
     static let control: [ToolOp] = {
         let deployControl = ["target"]
         var ops = [
-            ToolOp("change_new", "change new", fields: ["app_id", "env", "out"]),
-            ToolOp("change_validate", "change validate", fields: [], required: [["change_in"]]),
+            // The reference declares these two without a verb behind them (SPEC C.5); so does x07lp.
+            ToolOp("change_new", "change new", fields: []),
+            ToolOp("change_validate", "change validate", fields: []),
             ToolOp("deploy_accept", "deploy accept",
                    fields: ["pack_manifest", "ops_profile", "slo_profile", "policy", "provenance", "trusted_key", "target"],
                    required: [["change_in"], ["pack_dir"]]),
