@@ -28,7 +28,7 @@ let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
         + [.executable(name: "lp-catalog", targets: ["lp-catalog"]), .executable(name: "lp-serve", targets: ["lp-serve"]),
-           .executable(name: "x07lpd", targets: ["x07lpd"])],
+           .executable(name: "x07lpd", targets: ["x07lpd"]), .executable(name: "lp-mcp", targets: ["lp-mcp"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "LPServe", "LPDaemon", "TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }
+                    + ["LPVerbs", "LPServe", "LPDaemon", "LPMCP", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
@@ -56,6 +57,9 @@ let package = Package(
         .executableTarget(name: "lp-serve", dependencies: ["LPServe"]),
         .target(name: "LPDaemon", dependencies: ["LPServe"]),
         .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"]),
+        // lp-mcp: the MCP server over stdio; each tool call runs one verb through LPVerbs.
+        .target(name: "LPMCP", dependencies: ["LPVerbs"]),
+        .executableTarget(name: "lp-mcp", dependencies: ["LPMCP"]),
     ]
     + stages.map { stage in
         .target(name: stage.library,

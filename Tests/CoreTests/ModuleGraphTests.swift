@@ -33,6 +33,8 @@ final class ModuleGraphTests: XCTestCase {
             "lp-serve": ["LPServe"],
             "LPDaemon": kit.union(["LPServe"]),
             "x07lpd": ["LPDaemon", "LPStage"],
+            "LPMCP": kit.union(stageLibraries).union(["LPVerbs"]),
+            "lp-mcp": ["LPMCP", "LPStage"],
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
                                       ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery")] {
