@@ -18,8 +18,7 @@ enum DaemonProcesses {
 
     static func pid(_ file: String) -> Int32? {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
-              kill(pid, 0) == 0 || errno == EPERM else { return nil }
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), Lease.processExists(pid) else { return nil }
         return pid
     }
 
@@ -61,6 +60,21 @@ enum DaemonProcesses {
         guard status == 0, pid(config.nginxPid) != nil else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "nginx did not start: \(output.suffix(400))")
+        }
+    }
+
+    /// nginx workers whose master was killed keep the listening socket: before a start, those of
+    /// this daemon (their descriptors point into its logs directory) are ended.
+    static func killOrphanedWorkers(_ config: DaemonConfig) {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for name in processes {
+            guard let pid = Int32(name), pid != getpid(),
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), comm.hasPrefix("nginx"),
+                  let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            let ours = fds.contains { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"))?.hasPrefix(config.logs + "/") == true
+            }
+            if ours { kill(pid, SIGKILL) }
         }
     }
 

@@ -81,6 +81,7 @@ enum LifecycleCommands {
             if DaemonProcesses.pid(config.nginxPid) != nil {
                 return StageOutput(result: try summary(config).setting("already_running", true))
             }
+            DaemonProcesses.killOrphanedWorkers(config)
             if ctx.arguments.has("--foreground") { Foreground.run(config) }
             if DaemonProcesses.pid(config.fcgiPid) == nil { _ = try DaemonProcesses.startFcgiwrap(config) }
             do { try DaemonProcesses.startNginx(config) } catch {

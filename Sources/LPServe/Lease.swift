@@ -25,7 +25,13 @@ public struct Lease: Codable, Sendable, Equatable {
 
     var isLive: Bool { lease_expires_unix_ms > Int64(Date().timeIntervalSince1970 * 1000) && Self.processExists(holder_pid) }
 
-    static func processExists(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+    /// A live process; a zombie (killed, not yet reaped by whoever adopted it) is gone.
+    public static func processExists(_ pid: Int32) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return !stat[close...].dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
 
     /// Takes the lease for `execId`, or throws `leaseConflict` while a live one is held. A dead
     /// or expired lease is replaced.

@@ -28,7 +28,10 @@ final class X07lpdTests: XCTestCase {
         for _ in 0..<600 {
             let response = try daemon.request("GET", "/v1/deployments/\(id)/run", token: daemon.readToken)
             if response.status == 200 { return response.body }
-            XCTAssertEqual(response.status, 202, response.body.canonicalString)
+            guard response.status == 202 else {
+                XCTFail("no run of \(id): \(response.body.canonicalString)")
+                return .null
+            }
             usleep(100_000)
         }
         XCTFail("the run of \(id) did not end in 60 s")
@@ -175,5 +178,81 @@ final class X07lpdTests: XCTestCase {
             XCTAssertFalse(text.contains(daemon.deployToken) || text.contains(daemon.readToken), "a token reached \(name)")
         }
         for raw in seen { XCTAssertFalse(String(decoding: raw, as: UTF8.self).contains(daemon.deployToken)) }
+    }
+
+    func testRequiredSecretsAreCheckedAtAcceptAndNeverWritten() throws {
+        let daemon = try DaemonHarness.start(trustedKey: Self.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let x07lpd = StageProcess.binary("x07lpd")
+        let value = "sk-live-" + Hex.encode(try AESGCM.randomBytes(12))
+        let set = try StageProcess.run(x07lpd, ["secret", "set", "--state-dir", daemon.state, "--scope", "app_env:example.hello.web/staging",
+                                                "--id", "api_key", "--json"], stdin: Array(value.utf8))
+        XCTAssertEqual(set.status, 0, set.stderr)
+        let listed = try StageProcess.run(x07lpd, ["secret", "list", "--state-dir", daemon.state, "--json"])
+        XCTAssertEqual(try JSONParser.parse(listed.stdout)["result"]?["secrets"],
+                       [["scope": "app_env:example.hello.web/staging", "id": "api_key"]])
+        var accept = try Self.acceptBody(daemon)
+        accept = accept.setting("capabilities", ["secrets": ["allow": ["api_key", "db_password"]]])
+        let records = { StateFiles.all(daemon.state).keys.filter { $0.hasPrefix("deploy/") || $0.hasPrefix("runs/") } }
+        let refused = try daemon.request("POST", "/v1/deploy/accept", token: daemon.deployToken, json: accept)
+        XCTAssertEqual(refused.status, 200)
+        XCTAssertEqual(refused.body["exit_code"], 13)
+        XCTAssertEqual(Self.codes(refused.body), ["LP_REMOTE_SECRET_NOT_FOUND"])
+        XCTAssertEqual(refused.body["result"]?["missing_secrets"], ["db_password"])
+        XCTAssertEqual(refused.body["result"]?["resolved_scopes"], [["secret_id": "api_key", "scope": "app_env:example.hello.web/staging"]])
+        XCTAssertEqual(records(), [], "a refused accept writes no record")
+
+        _ = try StageProcess.run(x07lpd, ["secret", "set", "--state-dir", daemon.state, "--scope", "env:staging", "--id", "db_password"],
+                                 stdin: Array((value + "-db").utf8))
+        let accepted = try daemon.request("POST", "/v1/deploy/accept", token: daemon.deployToken, json: accept)
+        XCTAssertEqual(accepted.body["ok"], true, accepted.body.canonicalString)
+
+        // A store opened with another mode is refused, not read.
+        chmod(daemon.state + "/.x07lpd/secrets.enc.json", 0o644)
+        let badMode = try daemon.request("POST", "/v1/deploy/accept", token: daemon.deployToken, json: accept)
+        XCTAssertEqual(badMode.body["exit_code"], 12)
+        XCTAssertEqual(Self.codes(badMode.body), ["LP_REMOTE_SECRET_STORE_INVALID"])
+
+        for (name, bytes) in StateFiles.all(daemon.state) {
+            XCTAssertFalse(String(decoding: bytes, as: UTF8.self).contains(value), "the secret reached \(name)")
+        }
+        for response in [refused, accepted, badMode] { XCTAssertFalse(String(decoding: response.raw, as: UTF8.self).contains(value)) }
+    }
+
+    /// kill -9 of nginx, fcgiwrap and a detached run: the state verifies, the daemon starts
+    /// again (nginx's orphaned workers are cleared), the dead run's lease is free, and the
+    /// deployment is resumed to promoted.
+    func testKilledServersAndRunsLeaveAStateThatVerifiesAndRecovers() throws {
+        let daemon = try DaemonHarness.start(trustedKey: Self.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let accept = try Self.acceptBody(daemon)
+        let metrics = try Self.metrics(daemon)
+        let id = try XCTUnwrap(try daemon.request("POST", "/v1/deploy/accept", token: daemon.deployToken, json: accept)
+            .body["result"]?["exec_id"]?.stringValue)
+        XCTAssertEqual(try daemon.request("POST", "/v1/deploy/run", token: daemon.deployToken,
+                                          json: ["deployment_id": .string(id), "metrics": metrics, "pause_scale": 30]).status, 202)
+        usleep(1_500_000)
+        let leasePath = daemon.state + "/.x07lpd/leases/example.hello.web__staging.json"
+        let worker = try XCTUnwrap(try JSONParser.parse(InputDocument.readFile(leasePath, limit: 1 << 16))["holder_pid"]?.intValue)
+        for file in ["nginx.pid", "fcgiwrap.pid"] {
+            let pid = Int32(try String(contentsOfFile: daemon.state + "/.x07lpd/run/" + file, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            XCTAssertGreaterThan(pid, 0)
+            kill(pid, SIGKILL)
+        }
+        kill(Int32(worker), SIGKILL)
+        usleep(300_000)
+        let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", daemon.state, "--json"])
+        XCTAssertEqual(verify.status, 0, String(decoding: verify.stdout, as: UTF8.self))
+        let restarted = try StageProcess.run(StageProcess.binary("x07lpd"), ["start", "--state-dir", daemon.state, "--json"])
+        XCTAssertEqual(restarted.status, 0, restarted.stderr)
+        // The killed run is resumed: running the same deployment again carries on from its steps.
+        let resumed = try daemon.request("POST", "/v1/deploy/run", token: daemon.deployToken,
+                                         json: ["deployment_id": .string(id), "metrics": metrics, "pause_scale": 0])
+        XCTAssertEqual(resumed.status, 202, "the dead run's lease must not block: \(resumed.body.canonicalString)")
+        let report = try Self.waitForRun(daemon, id)
+        XCTAssertEqual(report["result"]?["outcome"], "promoted", report.canonicalString)
+        let again = try StageProcess.x07lp(["state", "verify", "--state-dir", daemon.state, "--json"])
+        XCTAssertEqual(again.status, 0, String(decoding: again.stdout, as: UTF8.self))
     }
 }
