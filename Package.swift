@@ -35,7 +35,10 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "LPCore", dependencies: ["CCrypto"]),
+        // contracts/*.json are built into LPCore (EmbeddedContracts), so a copied binary has them.
+        .target(name: "LPCore", dependencies: ["CCrypto"], plugins: ["EmbedContracts"]),
+        .executableTarget(name: "embed-contracts", path: "Tools/embed-contracts"),
+        .plugin(name: "EmbedContracts", capability: .buildTool(), dependencies: ["embed-contracts"]),
         .target(name: "LPState", dependencies: ["LPCore"]),
         .target(name: "LPModel", dependencies: ["LPState"]),
         .target(name: "LPIndex", dependencies: ["LPModel", "CSQLite"]),
