@@ -37,7 +37,7 @@ enum ApplyCommand {
             notes: ["Prints the execution. Outcomes: promoted (0), rolled_back (14, an slo_rollback incident is captured),",
                     "failed after the retry budget (15), waiting for metrics (16: rerun lp-apply with more snapshots),",
                     "paused or stopped by a control action (0), blue-green waiting for `deploy promote` (0)."]),
-        body: run)
+        view: ExecutionView.view, body: run)
 
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)

@@ -50,6 +50,8 @@ public enum VerbCatalog {
         VerbSpec("route", "the slot a request reaches (lp-query)", ["query_route"]),
         VerbSpec("deploy query", "summary, timeline, decisions, artifacts or full (lp-query)", ["query_deploy"]),
         VerbSpec("deploy status", "the stored execution document of one deployment (lp-query)", ["query_status"]),
+        VerbSpec("deploy list", "the deployments of one app/env, newest first (lp-query)", ["query_deployments"]),
+        VerbSpec("blob cat", "a stored document or file by its digest (lp-query)", ["query_blob"], line: "blob cat DIGEST"),
         VerbSpec("app list", "every app/env: latest deployment, incidents, kill (lp-query)", ["query_apps"]),
         VerbSpec("index rebuild", "rebuild the query index (index/) from the state files (lp-query)", ["query_index_rebuild"]),
         VerbSpec("incident capture", "capture an incident, credentials redacted (lp-incident | lp-query)", ["incident_capture"]),

@@ -27,7 +27,7 @@ enum DeployQueryCommand {
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
             notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on.",
                     "The summary and full views list the deployment's incidents, newest first, in linked_incidents."]),
-        body: run)
+        view: QueryViews.deployment, body: run)
 
     /// How a read view names its deployment (with stdin as the last resort).
     static let selection = [
@@ -53,7 +53,7 @@ enum DeployQueryCommand {
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
             notes: ["Prints {deployment_id, resolution, index, deployment}: `deployment` is the lp.deploy.execution@0.1.0",
                     "as stored (deploy/<id>.json). A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
-        body: runStatus)
+        view: ExecutionView.view, body: runStatus)
 
     static func runStatus(_ ctx: StageContext) throws -> StageOutput {
         let piped = try PipedExecution.read(ctx)
