@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "LPCatalog", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),

@@ -3,11 +3,12 @@ import Foundation
 import XCTest
 
 /// scripts/package builds the .deb and the tarball from the static release binaries
-/// (.build/release, built by scripts/bootstrap with --static-swift-stdlib); the .deb installed with
+/// (.build/release, built by scripts/bootstrap with --static-swift-stdlib, or $X07LP_RELEASE_DIR);
+/// the .deb installed with
 /// dpkg into a scratch root runs a whole deployment from its own files, with an empty environment
 /// and nothing of the Swift toolchain reachable.
 final class PackageInstallTests: XCTestCase {
-    static let releaseBin = StageProcess.repoRoot + "/.build/release"
+    static let releaseBin = ProcessInfo.processInfo.environment["X07LP_RELEASE_DIR"] ?? StageProcess.repoRoot + "/.build/release"
 
     /// Packages once per test run: dist/ in a scratch directory.
     static let packaged: (deb: String, tarball: String, version: String)? = {
@@ -109,7 +110,7 @@ final class PackageInstallTests: XCTestCase {
         for directory in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
             try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
         }
-        FileManager.default.createFile(atPath: root + "/var/lib/dpkg/status", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/var/lib/dpkg/status", contents: Data()))
         let dpkg = try StageProcess.run("/usr/bin/dpkg", ["--root=" + root, "--log=/dev/null", "--force-not-root",
                                                           "--force-depends", "-i", deb])
         XCTAssertEqual(dpkg.status, 0, dpkg.stderr + dpkg.stdoutText)

@@ -1,6 +1,7 @@
-// embed-contracts CONTRACTS_DIR OUTPUT.swift: writes the top-level *.json files of the contracts
-// directory as Swift string literals (EmbeddedContracts.files), so a stage binary copied
-// anywhere still has its contracts. Run by the EmbedContracts build plugin, never by hand.
+// embed-contracts CONTRACTS_DIR OUTPUT.swift: writes the *.json files of the contracts directory
+// and of its subdirectories one level down (meta/) as Swift string literals
+// (EmbeddedContracts.files, keyed by relative path), so a stage binary copied anywhere still has
+// its contracts. Run by the EmbedContracts build plugin, never by hand.
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -9,7 +10,14 @@ guard arguments.count == 3 else {
     exit(2)
 }
 let directory = URL(fileURLWithPath: arguments[1])
-let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }.sorted()
+let files = FileManager.default
+let top = try files.contentsOfDirectory(atPath: directory.path).sorted()
+let names = top.filter { $0.hasSuffix(".json") } + top.flatMap { sub -> [String] in
+    var isDirectory: ObjCBool = false
+    guard files.fileExists(atPath: directory.appendingPathComponent(sub).path, isDirectory: &isDirectory), isDirectory.boolValue,
+          let inner = try? files.contentsOfDirectory(atPath: directory.appendingPathComponent(sub).path) else { return [] }
+    return inner.filter { $0.hasSuffix(".json") }.sorted().map { sub + "/" + $0 }
+}
 
 /// A multi-line raw string literal holding `text` exactly: one more `#` than the longest run of
 /// `#` in the text, so nothing inside can close it or interpolate.
@@ -26,7 +34,7 @@ func literal(_ text: String) -> String {
 
 var source = """
 // Generated at build time by Tools/embed-contracts from contracts/*.json; do not edit.
-/// The contracts, file name → text, built into every binary that links LPCore.
+/// The contracts, path relative to contracts/ → text, built into every binary that links LPCore.
 enum EmbeddedContracts {
     static let files: [String: String] = [
 

@@ -64,7 +64,9 @@ public final class ContractCatalog {
     public func registry() throws -> SchemaRegistry {
         if let cachedRegistry { return cachedRegistry }
         do {
-            let registry = embedded ? try SchemaRegistry.load(files: EmbeddedContracts.files.mapValues { Array($0.utf8) },
+            // The schemas at the top of contracts/, as a directory registry reads them (not meta/).
+            let top = EmbeddedContracts.files.filter { !$0.key.contains("/") }
+            let registry = embedded ? try SchemaRegistry.load(files: top.mapValues { Array($0.utf8) },
                                                              base: "file:///x07lp/contracts/")
                                     : try SchemaRegistry.load(directory: directory)
             cachedRegistry = registry
