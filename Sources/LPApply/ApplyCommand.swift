@@ -132,19 +132,23 @@ enum ApplyCommand {
 
     static func output(engine: ApplyEngine, ending: RunEnding, runId: String) -> StageOutput {
         let exitCode = ending.exitCode
+        let document = (try? engine.execution.json()) ?? [:]
+        // A rollback names the indicators that caused it, with their values.
+        let violations = ending == .rolledBack ? SLOViolation.of(execution: document, state: engine.state) : []
         let diagnostics = ending.diagnosticCode.map { c -> [Diagnostic] in
             let severity: Diagnostic.Severity = exitCode == .ok ? .info : .error
-            let message = engine.meta.pause_reason ?? "deployment \(engine.execution.exec_id) ended: \(engine.meta.outcome.rawValue)"
+            var message = engine.meta.pause_reason ?? "deployment \(engine.execution.exec_id) ended: \(engine.meta.outcome.rawValue)"
+            if let why = SLOViolation.summary(violations) { message += " (\(why))" }
             return [Diagnostic(code: c, severity: severity, message: message)]
         } ?? []
-        let result: JSON = [
+        var result: JSON = [
             "deployment_id": .string(engine.execution.exec_id), "run_id": .string(runId),
             "final_decision_id": engine.meta.latest_decision_id.map(JSON.string) ?? .null,
             "outcome": .string(engine.meta.outcome.rawValue),
             "latest_weight_pct": .number(Double(engine.meta.routing.candidate_weight_pct)),
             "public_listener": engine.meta.public_listener.map(JSON.string) ?? .null,
         ]
-        let document = (try? engine.execution.json()) ?? result
+        if !violations.isEmpty { result = result.setting("slo_violations", .array(violations.map(\.json))) }
         return StageOutput(result: result, document: document, exitCode: exitCode, diagnostics: diagnostics,
                            artifacts: engine.artifacts, runId: runId)
     }

@@ -7,7 +7,7 @@ enum QueryViews {
     static let t = ViewText.text
 
     /// `deploy query`: the deployment, then the sections its view holds.
-    static let deployment: HumanView = { result, wide in
+    static let deployment: HumanView = { result, _, wide in
         let target = result["target"]
         var rows: [(String, String)] = [
             ("Deployment", t(result["deployment_id"])),
@@ -45,7 +45,7 @@ enum QueryViews {
     }
 
     /// `deploy list`: one row per deployment, newest first.
-    static let deployments: HumanView = { result, wide in
+    static let deployments: HumanView = { result, _, wide in
         let items = result["items"]?.arrayValue ?? []
         guard !items.isEmpty else { return "No deployments of \(t(result["target"]?["app_id"])) in \(t(result["target"]?["environment"])).\n" }
         return ViewText.table(["deployment", "status", "outcome", "weight", "created", "updated"] + (wide ? ["incidents", "listener"] : []),
@@ -57,7 +57,7 @@ enum QueryViews {
     }
 
     /// `app list`: one row per app/environment.
-    static let apps: HumanView = { result, wide in
+    static let apps: HumanView = { result, _, wide in
         let items = result["items"]?.arrayValue ?? []
         guard !items.isEmpty else { return "No apps.\n" }
         return ViewText.table(["app", "env", "deployment", "status", "outcome", "weight", "incidents", "kill", "updated"]
@@ -70,7 +70,7 @@ enum QueryViews {
     }
 
     /// `incident list`.
-    static let incidents: HumanView = { result, wide in
+    static let incidents: HumanView = { result, _, wide in
         let items = result["items"]?.arrayValue ?? []
         return items.isEmpty ? "No incidents.\n" : incidentTable(items, wide: wide)
     }
@@ -85,7 +85,7 @@ enum QueryViews {
     }
 
     /// `incident get`.
-    static let incident: HumanView = { result, wide in
+    static let incident: HumanView = { result, _, wide in
         var rows: [(String, String)] = [
             ("Incident", t(result["incident_id"])),
             ("Status", t(result["incident_status"])),

@@ -64,6 +64,7 @@ public enum StageRunner {
         let spec = command.spec
         if rest.contains(where: isHelp) { emitText(spec.helpText); exit(0) }
         if rest.contains("--version") { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
+        if spec.option(named: "--watch") != nil, rest.contains("--watch") { watch(command, rest, environment: environment) }
         let execution = execute(command, rest, environment: environment, stdin: nil)
         let report = rest.contains("--report") || rest.contains("--json")
         let format = OutputFormat.effective(execution.context.flatMap { try? OutputFormat.requested($0.arguments) },
@@ -83,8 +84,8 @@ public enum StageRunner {
         for diagnostic in output.printedDiagnostics ?? output.diagnostics where !(quiet && diagnostic.severity != .error) {
             FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))
         }
-        let result = output.document ?? output.result
-        emitText(view.map { $0(result, wide) } ?? String(decoding: result.encoded(.pretty), as: UTF8.self) + "\n")
+        let document = output.document ?? output.result
+        emitText(view.map { $0(output.result, output.document, wide) } ?? String(decoding: document.encoded(.pretty), as: UTF8.self) + "\n")
         exit(output.exitCode.rawValue)
     }
 

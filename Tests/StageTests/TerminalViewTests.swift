@@ -142,4 +142,74 @@ final class TerminalViewTests: XCTestCase {
         XCTAssertEqual(try StageProcess.x07lp(["help", "nosuch"]).status, 2)
         XCTAssertEqual(try StageProcess.x07lp(["--version"]).stdoutText, "x07lp \(LPVersion.current)\n")
     }
+
+    static func inputs(_ hello: String) -> [String] {
+        ["--pack", hello + "/pack.tar.gz", "--change", hello + "/change_request.ops.json", "--ops", hello + "/ops.canary.json",
+         "--slo", hello + "/slo.json", "--policy", hello + "/policy.baseline.json", "--provenance", hello + "/provenance.dsse.json",
+         "--trusted-key", hello + "/keys/test-signing.pub.pem"]
+    }
+
+    /// A rollback says why: the report's diagnostic and result, `deploy status` and its human view
+    /// name each violated indicator with the value observed and the objective.
+    func testARollbackNamesTheViolatedIndicatorsAndTheirValues() throws {
+        let metrics = StageProcess.temporaryDirectory()
+        let good = try String(contentsOfFile: StageProcess.repoRoot + "/examples/hello/metrics/analysis.1.json", encoding: .utf8)
+        try good.replacingOccurrences(of: "\"value\": 0.004", with: "\"value\": 0.12")
+            .write(toFile: metrics + "/analysis.1.json", atomically: true, encoding: .utf8)
+        let state = StageProcess.temporaryDirectory() + "/state"
+        let run = try StageProcess.x07lp(["deploy"] + Self.inputs(ExamplePacks.hello)
+                                         + ["--metrics-dir", metrics, "--pause-scale", "0", "--state-dir", state, "--json", "--quiet"])
+        XCTAssertEqual(run.status, 14, run.stderr)
+        let report = try JSONParser.parse(run.stdout)
+        let message = report["diagnostics"]?.arrayValue?.first?["message"]?.stringValue ?? ""
+        XCTAssertTrue(message.contains("hello_error_rate (http_error_rate): observed 0.12, objective max 0.02"), message)
+        XCTAssertTrue(run.stderr.contains("observed 0.12"), run.stderr)
+        let violations = report["result"]?["slo_violations"]?.arrayValue ?? []
+        XCTAssertEqual(violations.map { $0["id"] }, ["hello_error_rate"])
+        XCTAssertEqual(violations.first?["observed"], 0.12)
+        let id = try XCTUnwrap(report["result"]?["deployment_id"]?.stringValue)
+        let status = try StageProcess.x07lp(["deploy", "status", "--deployment-id", id, "--state-dir", state])
+        XCTAssertEqual(try JSONParser.parse(status.stdout)["slo_violations"]?.arrayValue?.count, 1, status.stdoutText)
+        let view = try onTerminal(["deploy", "status", "--deployment-id", id, "--state-dir", state])
+        XCTAssertTrue(view.stdoutText.contains("Rolled back: SLO violated"), view.stdoutText)
+        let row = view.stdoutText.split(separator: "\n").first { $0.hasPrefix("hello_error_rate") }.map(String.init) ?? ""
+        XCTAssertTrue(row.contains("http_error_rate") && row.contains("0.12") && row.contains("max 0.02"), view.stdoutText)
+        // Watching an ended deployment answers at once, with the code its run ended with.
+        let watched = try StageProcess.x07lp(["deploy", "status", "--deployment-id", id, "--state-dir", state, "--watch"])
+        XCTAssertEqual(watched.status, 14, watched.stderr)
+        XCTAssertTrue(watched.stderr.contains("LP_SLO_DECISION_ROLLBACK"), watched.stderr)
+    }
+
+    /// `deploy status --watch` follows a deployment while `deploy run` moves it (1 s pauses): in a
+    /// pipe one JSON line per change, the weights rising to 100, then exit 0 when it is promoted;
+    /// on a terminal the view is redrawn in place.
+    func testWatchFollowsARunningDeploymentToItsEnd() throws {
+        let state = StageProcess.temporaryDirectory() + "/state"
+        let accept = try StageProcess.x07lp(["deploy", "accept"] + Self.inputs(ExamplePacks.hello) + ["--state-dir", state, "--quiet"])
+        let id = try XCTUnwrap(try JSONParser.parse(accept.stdout)["exec_id"]?.stringValue, accept.stderr)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: StageProcess.x07lp)
+        run.arguments = ["deploy", "run", "--deployment-id", id, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+                         "--pause-scale", "1", "--state-dir", state, "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["X07LP_BIN_DIR"] = StageProcess.binDir
+        environment["X07LP_CONTRACTS_DIR"] = StageProcess.repoRoot + "/contracts"
+        run.environment = environment
+        run.standardOutput = FileHandle.nullDevice
+        try run.run()
+        let watched = try StageProcess.x07lp(["deploy", "status", "--deployment-id", id, "--state-dir", state, "--watch",
+                                              "--watch-interval-ms", "50"])
+        run.waitUntilExit()
+        XCTAssertEqual(run.terminationStatus, 0)
+        XCTAssertEqual(watched.status, 0, watched.stderr)
+        let documents = try watched.stdoutText.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        let weights = documents.compactMap { $0["deployment"]?["meta"]?["routing"]?["candidate_weight_pct"]?.doubleValue }
+        XCTAssertGreaterThan(Set(weights).count, 2, "the watch saw the weights move: \(weights)")
+        XCTAssertEqual(weights, weights.sorted(), "weights only rise in a promoted canary")
+        XCTAssertEqual(documents.last?["deployment"]?["status"], "completed")
+        XCTAssertEqual(documents.last?["deployment"]?["meta"]?["outcome"], "promoted")
+        let screen = try onTerminal(["deploy", "status", "--deployment-id", id, "--state-dir", state, "--watch"])
+        XCTAssertEqual(screen.status, 0, screen.stderr)
+        XCTAssertTrue(screen.stdoutText.hasPrefix("\u{1B}[H\u{1B}[2JDeployment: \(id)"), screen.stdoutText)
+    }
 }

@@ -1,11 +1,13 @@
 import LPCore
 
 /// The human view of an `lp.deploy.execution@0.1.0` (what `deploy run` ends with and `deploy
-/// status` shows): where the deployment stands, then its steps.
+/// status` shows): where the deployment stands, why it was rolled back, then its steps.
 public enum ExecutionView {
-    public static let view: HumanView = { document, wide in render(document["deployment"] ?? document, wide: wide) }
+    public static let view: HumanView = { result, document, wide in
+        render(document ?? result["deployment"] ?? result, violations: result["slo_violations"]?.arrayValue ?? [], wide: wide)
+    }
 
-    public static func render(_ execution: JSON, wide: Bool) -> String {
+    public static func render(_ execution: JSON, violations: [JSON] = [], wide: Bool) -> String {
         let meta = execution["meta"]
         let target = meta?["target"]
         let t = ViewText.text
@@ -24,9 +26,16 @@ public enum ExecutionView {
             ("Last SLO", meta?["analysis"]?["last_slo_decision"].map { "\(t($0)) (step \(t(meta?["analysis"]?["last_analysis_step_idx"])))" } ?? ""),
         ]
         if wide { rows += [("Run", t(execution["run_id"])), ("Decision", t(meta?["latest_decision_id"]))] }
+        var text = ViewText.fields(rows)
+        if !violations.isEmpty {
+            text += "\nRolled back: SLO violated\n" + ViewText.table(["indicator", "metric", "observed", "objective"], violations.map { v in
+                let objective = v["objective"]?.objectValue ?? [:]
+                return [t(v["id"]), t(v["metric"]), t(v["observed"]),
+                        objective.keys.sorted().map { "\($0) \(t(objective[$0]))" }.joined(separator: ", ")]
+            })
+        }
         let steps = execution["steps"]?.arrayValue ?? []
-        guard !steps.isEmpty else { return ViewText.fields(rows) }
-        return ViewText.fields(rows) + "\n" + stepsTable(steps, wide: wide)
+        return steps.isEmpty ? text : text + "\n" + stepsTable(steps, wide: wide)
     }
 
     /// One row per step: index, name, status, weight after it, SLO decision, duration.

@@ -25,5 +25,6 @@ public enum OutputFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// A command's human view: the text for its result document; `wide` adds columns.
-public typealias HumanView = @Sendable (_ result: JSON, _ wide: Bool) -> String
+/// A command's human view: the text for its result (and its plain-mode document, when that
+/// differs: lp-apply prints the execution); `wide` adds columns.
+public typealias HumanView = @Sendable (_ result: JSON, _ document: JSON?, _ wide: Bool) -> String
