@@ -180,6 +180,18 @@ final class TerminalViewTests: XCTestCase {
         XCTAssertTrue(watched.stderr.contains("LP_SLO_DECISION_ROLLBACK"), watched.stderr)
     }
 
+    /// A run out of snapshots names the file it looked for and the directory.
+    func testMissingSnapshotNamesTheFileAndTheDirectory() throws {
+        let metrics = StageProcess.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: StageProcess.repoRoot + "/examples/hello/metrics/analysis.1.json",
+                                         toPath: metrics + "/analysis.1.json")
+        let run = try StageProcess.x07lp(["deploy"] + Self.inputs(ExamplePacks.hello)
+                                         + ["--metrics-dir", metrics, "--pause-scale", "0", "--state-dir",
+                                            StageProcess.temporaryDirectory() + "/state"])
+        XCTAssertEqual(run.status, 16, run.stderr)
+        XCTAssertTrue(run.stderr.contains("looked for analysis.2.json in \(metrics)"), run.stderr)
+    }
+
     /// `deploy status --watch` follows a deployment while `deploy run` moves it (1 s pauses): in a
     /// pipe one JSON line per change, the weights rising to 100, then exit 0 when it is promoted;
     /// on a terminal the view is redrawn in place.
