@@ -27,7 +27,7 @@ let stages = [
 let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
-        + [.executable(name: "lp-catalog", targets: ["lp-catalog"])],
+        + [.executable(name: "lp-catalog", targets: ["lp-catalog"]), .executable(name: "x07lp-stages", targets: ["x07lp-stages"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -51,6 +51,8 @@ let package = Package(
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
+        // Every stage in one binary, dispatched on the name it runs as: what scripts/install ships.
+        .executableTarget(name: "x07lp-stages", dependencies: stages.map { .target(name: $0.library) }),
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
     ]

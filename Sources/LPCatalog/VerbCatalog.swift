@@ -44,6 +44,8 @@ public enum VerbCatalog {
         VerbSpec("schema list", "the contracts x07lp knows (lp-validate)", ["validate_schema_list"], line: "schema list | get ID"),
         VerbSpec("schema get", "the contracts x07lp knows (lp-validate)", ["validate_schema_get"], line: "schema list | get ID"),
         VerbSpec("schema validate", "validate a document against a contract (lp-validate)", ["validate_schema_validate"]),
+        VerbSpec("pack seal", "pin a pack directory's files in its manifest: sha256, bytes_len (lp-validate)",
+                 ["validate_pack_seal"], line: "pack seal DIR"),
         VerbSpec("canon", "RFC 8785 canonical bytes of a JSON document (lp-validate)", ["validate_canon"]),
         VerbSpec("digest", "{sha256, bytes_len} of a file (lp-validate)", ["validate_digest"], line: "digest FILE"),
         VerbSpec("state verify", "check blobs, records, signatures, references (lp-validate)", ["validate_state_verify"]),
