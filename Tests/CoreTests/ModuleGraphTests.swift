@@ -28,6 +28,7 @@ final class ModuleGraphTests: XCTestCase {
             "LPQuery": kit.union(["LPIncident"]),
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
+            "x07lp-stages": stageLibraries.union(["LPStage"]),
             "LPVerbs": kit.union(stageLibraries),
             "LPServe": kit.union(["LPVerbs"]),
             "lp-serve": ["LPServe"],
