@@ -78,11 +78,13 @@ enum DaemonProcesses {
         }
     }
 
-    static func stop(_ file: String, signal: Int32) -> Bool {
+    /// Signals the process of a pid file and waits for it; with `group`, its whole process group
+    /// (fcgiwrap's children do not follow their parent out).
+    static func stop(_ file: String, signal: Int32, group: Bool = false) -> Bool {
         guard let pid = pid(file) else { return false }
-        kill(pid, signal)
+        kill(group ? -pid : pid, signal)
         for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
-        if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        if kill(pid, 0) == 0 { kill(group ? -pid : pid, SIGKILL) }
         unlink(file)
         return true
     }

@@ -17,7 +17,7 @@ enum Foreground {
             FileHandle.standardError.write(Data("x07lpd: serving \(config.url) (state \(config.state_dir)); Ctrl-C stops\n".utf8))
             let stopAll: @Sendable () -> Void = {
                 kill(nginx.processIdentifier, SIGQUIT)
-                kill(fcgi, SIGTERM)
+                kill(-fcgi, SIGTERM)
             }
             var sources: [DispatchSourceSignal] = []
             for number in [SIGINT, SIGTERM] {
@@ -28,7 +28,8 @@ enum Foreground {
                 sources.append(source)
             }
             nginx.waitUntilExit()
-            kill(fcgi, SIGTERM)
+            // fcgiwrap runs in its own session: its group is it and the children it forked.
+            kill(-fcgi, SIGTERM)
             unlink(config.fcgiPid)
             unlink(config.fcgiSocket)
             sources.forEach { $0.cancel() }

@@ -85,7 +85,7 @@ enum LifecycleCommands {
             if ctx.arguments.has("--foreground") { Foreground.run(config) }
             if DaemonProcesses.pid(config.fcgiPid) == nil { _ = try DaemonProcesses.startFcgiwrap(config) }
             do { try DaemonProcesses.startNginx(config) } catch {
-                _ = DaemonProcesses.stop(config.fcgiPid, signal: SIGTERM)
+                _ = DaemonProcesses.stop(config.fcgiPid, signal: SIGTERM, group: true)
                 throw error
             }
             return StageOutput(result: try summary(config))
@@ -100,7 +100,7 @@ enum LifecycleCommands {
         body: { ctx in
             let config = try DaemonConfig.load(try stateDir(ctx))
             let nginx = DaemonProcesses.stop(config.nginxPid, signal: SIGQUIT)
-            let fcgi = DaemonProcesses.stop(config.fcgiPid, signal: SIGTERM)
+            let fcgi = DaemonProcesses.stop(config.fcgiPid, signal: SIGTERM, group: true)
             unlink(config.fcgiSocket)
             return StageOutput(result: ["stopped": ["nginx": .bool(nginx), "fcgiwrap": .bool(fcgi)]])
         })

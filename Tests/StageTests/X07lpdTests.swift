@@ -255,4 +255,32 @@ final class X07lpdTests: XCTestCase {
         let again = try StageProcess.x07lp(["state", "verify", "--state-dir", daemon.state, "--json"])
         XCTAssertEqual(again.status, 0, String(decoding: again.stdout, as: UTF8.self))
     }
+
+    /// `x07lpd start --foreground` (systemd, containers): serves until SIGTERM, then nginx and
+    /// every fcgiwrap process are gone and it exits 0.
+    func testForegroundServesUntilSIGTERMAndLeavesNoProcess() throws {
+        guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else { throw XCTSkip("no nginx/fcgiwrap") }
+        let state = StageProcess.temporaryDirectory() + "/fg"
+        let port = try DaemonHarness.freePort()
+        let x07lpd = StageProcess.binary("x07lpd")
+        XCTAssertEqual(try StageProcess.run(x07lpd, ["init", "--state-dir", state, "--addr", "127.0.0.1:\(port)"]).status, 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: x07lpd)
+        process.arguments = ["start", "--state-dir", state, "--foreground"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var health = ""
+        for _ in 0..<50 where !health.contains("\"ok\":true") {
+            usleep(100_000)
+            health = String(decoding: try StageProcess.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/v1/health"]).stdout, as: UTF8.self)
+        }
+        XCTAssertEqual(health, "{\"api_version\":\"v1\",\"ok\":true}\n")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        usleep(300_000)
+        let left = try StageProcess.run("/usr/bin/pgrep", ["-f", state])
+        XCTAssertEqual(String(decoding: left.stdout, as: UTF8.self), "", "processes of the daemon outlived it")
+    }
 }
