@@ -84,8 +84,8 @@ enum CreateCommand {
             try PackageStore.storeSource(package, files: files, in: tx)
             var written = [try tx.writeRecord(provider.json, at: DeviceReleasePaths.provider(provider.id),
                                               logicalName: "lp.device.store.provider.profile")]
-            written.append(try tx.writeRecord(report.json, at: DeviceReleasePaths.packageReport(report.rawDigest.sha256),
-                                              logicalName: "x07.wasm.device.package.report"))
+            // The report as the tool wrote it, named by its digest (what the plan's readiness came from).
+            try tx.writeFile(report.bytes, at: DeviceReleasePaths.packageReport(report.rawDigest.sha256))
             if let slo {
                 written.append(try tx.writeRecord(slo.json, at: DeviceReleasePaths.sloProfile(slo.canonicalDigest.sha256),
                                                   logicalName: "x07.slo.profile"))

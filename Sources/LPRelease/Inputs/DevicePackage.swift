@@ -144,14 +144,15 @@ struct DevicePackage {
 /// The `x07-wasm device package` report of a package (`x07.wasm.device.package.report@0.2.0`).
 struct PackageReport {
     let json: JSON
-    let rawDigest: DigestRef
+    let bytes: [UInt8]
     let path: String
+    var rawDigest: DigestRef { DigestRef(of: bytes) }
 
     static func read(path: String, catalog: ContractCatalog) throws -> PackageReport {
         let bytes = try InputDocument.readFile(path, limit: 4 << 20)
         let json = try InputDocument(bytes: bytes, source: path).json
         try catalog.validate(json, as: SchemaVersion.devicePackageReport, source: path)
-        return PackageReport(json: json, rawDigest: DigestRef(of: bytes), path: path)
+        return PackageReport(json: json, bytes: bytes, path: path)
     }
 
     var result: JSON { json["result"] ?? [:] }
