@@ -154,6 +154,39 @@ final class DeviceReleaseTests: XCTestCase {
         XCTAssertEqual(try bench.query(execId)["automation_state"], "waiting_for_observation")
     }
 
+    /// The package report's diagnostics and readiness become the plan's: warnings let the release
+    /// through as `warn`, errors block it (exit 10), codes that do not fit get the default.
+    func testThePackageReportDecidesReadiness() throws {
+        let bench = try DeviceReleaseBench()
+        let report = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: bench.iosReport))))
+        func write(_ name: String, diagnostics: [JSON], errors: [JSON] = []) throws -> String {
+            let readiness: JSON = ["status": errors.isEmpty ? "warning" : "error",
+                                   "warnings": [["code": .string("X07WASM_" + String(repeating: "LONG_", count: 14)), "message": "too long a code",
+                                                 "field": .null]],
+                                   "errors": .array(errors)]
+            let doc = report.setting("diagnostics", .array(diagnostics))
+                .setting("result", (report["result"] ?? [:]).setting("release_readiness", readiness))
+            let path = bench.root + "/" + name
+            try Data(doc.canonicalBytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let warning: JSON = ["code": "X07WASM_ICON_SMALL", "severity": "warning", "stage": "run", "message": "icon below 1024px"]
+        let warned = try bench.x07lp(["device", "release-create", "--provider-profile", bench.provider("mock_production_ios"),
+                                      "--package-manifest", bench.iosPackage, "--package-report", try write("warn.json", diagnostics: [warning]),
+                                      "--out", bench.root + "/warn.plan.json"])
+        let readiness = warned.report["result"]?["release_readiness"]
+        XCTAssertEqual(readiness?["status"], "warn")
+        XCTAssertEqual(readiness?["warnings"]?.arrayValue?.compactMap { $0["code"]?.stringValue }, ["X07WASM_ICON_SMALL", "X07WASM_DEVICE_REPORT"])
+        XCTAssertTrue(warned.stderr.contains("warning[X07WASM_ICON_SMALL]"), warned.stderr)
+        let blocked = try bench.x07lp(["device", "release-create", "--provider-profile", bench.provider("mock_production_ios"),
+                                       "--package-manifest", bench.iosPackage, "--package-report",
+                                       try write("error.json", diagnostics: [], errors: [["code": "X07WASM_SIGNING_MISSING", "message": "no signing identity", "field": "ios"]]),
+                                       "--out", bench.root + "/error.plan.json"], expect: 10)
+        XCTAssertEqual(blocked.report["diagnostics"]?.arrayValue?.first?["code"], "X07WASM_SIGNING_MISSING")
+        XCTAssertEqual(blocked.report["result"]?["release_readiness"]?["status"], "blocked")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bench.root + "/error.plan.json"))
+    }
+
     /// A server runs the device verbs in-process and answers what the CLI prints.
     func testDeviceVerbsRunInProcessLikeTheCLI() throws {
         let cli = try DeviceReleaseBench(), inProcess = try DeviceReleaseBench()
