@@ -187,6 +187,54 @@ final class DeviceReleaseTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: bench.root + "/error.plan.json"))
     }
 
+    /// An observed native incident becomes native replay fixtures: the request's hints replay the
+    /// device's lifecycle and calls, each file satisfies its contract; a dry run writes nothing.
+    func testObservedIncidentsBecomeNativeReplayFixtures() throws {
+        let bench = try DeviceReleaseBench()
+        _ = try bench.create("mock_production_android", android: true, plan: "p.json",
+                             extra: ["--slo-profile", bench.fixtures + "/slo_min.json", "--metrics-on-fail", "require_human"])
+        let execId = try XCTUnwrap(try bench.run("p.json")["result"]?["exec_id"]?.stringValue)
+        let lifecycle = DeviceReleaseBench.record("app.lifecycle", [("state", ["stringValue": "background"])])
+        let denied = DeviceReleaseBench.record("runtime.error", [("permission", ["stringValue": "camera"]), ("status", ["stringValue": "denied"]),
+                                                                 ("op", ["stringValue": "camera.capture"]), ("request_id", ["stringValue": "req_9"]),
+                                                                 ("network_state", ["stringValue": "offline"])])
+        try bench.seedTelemetry(execId, scenario: [lifecycle, DeviceReleaseBench.http(200, 30), denied])
+        _ = try bench.control("observe", execId, reason: "look")
+        let view = try bench.query(execId)
+        XCTAssertEqual(view["automation_state"], "waiting_for_human")
+        XCTAssertEqual(view["current_state"], "paused")
+        let incidents = try bench.x07lp(["incident", "list", "--release", execId, "--native-only"]).report["result"]?["items"]?.arrayValue ?? []
+        XCTAssertEqual(incidents.compactMap { $0["native_classification"]?.stringValue }, ["native_permission_blocked"])
+        let all = try bench.x07lp(["incident", "list", "--release", execId]).report["result"]?["items"]?.arrayValue ?? []
+        XCTAssertEqual(Set(all.compactMap { $0["classification"]?.stringValue }), ["native_permission_blocked", "device_release_gate_failed"])
+        XCTAssertEqual(try bench.x07lp(["incident", "list", "--native-classification", "native_host_crash"]).report["result"]?["items"], [])
+        let incidentId = try XCTUnwrap(incidents.first?["incident_id"]?.stringValue)
+
+        let out = bench.root + "/regress"
+        let dry = try bench.x07lp(["regress", "from-incident", "--incident-id", incidentId, "--out-dir", out, "--name", "cam", "--dry-run"])
+        XCTAssertEqual(dry.report["result"]?["replay_synthesis_status"], "planned")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let result = try bench.x07lp(["regress", "from-incident", "--incident-id", incidentId, "--out-dir", out, "--name", "cam"]).report["result"]
+        XCTAssertEqual(result?["replay_mode"], "device_native")
+        XCTAssertEqual(result?["replay_target_kind"], "android")
+        XCTAssertEqual(result?["target_artifact"]?["kind"], "x07.device.package.manifest@0.1.0")
+        let request = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/cam/regression.request.json"))))
+        let hints = request["native_replay_hints"]
+        XCTAssertEqual(hints?["host_target"], "android")
+        XCTAssertEqual(hints?["prelude"], [["kind": "lifecycle.background"], ["kind": "connectivity.offline"]])
+        let call = hints?["native_sequence"]?.arrayValue?.last
+        XCTAssertEqual(call?["op"], "camera.capture")
+        XCTAssertEqual(call?["request_id"], "req_9")
+        XCTAssertEqual(call?["result"], ["status": "denied", "permission": "camera", "permission_state": "denied"])
+        for (file, schema) in [("regression.request.json", "lp.regression.request@0.2.0"), ("device.replay.json", "x07lp.device.replay@0.1.0")] {
+            let check = try StageProcess.x07lp(["schema", "validate", "--schema", schema, "--in", out + "/cam/" + file])
+            XCTAssertEqual(check.status, 0, "\(file): \(check.stderr)")
+        }
+        XCTAssertEqual(try bench.query(execId)["latest_regression_status"], "generated")
+        let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", bench.state])
+        XCTAssertEqual(verify.status, 0, verify.stderr)
+    }
+
     /// A server runs the device verbs in-process and answers what the CLI prints.
     func testDeviceVerbsRunInProcessLikeTheCLI() throws {
         let cli = try DeviceReleaseBench(), inProcess = try DeviceReleaseBench()
