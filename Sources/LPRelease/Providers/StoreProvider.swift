@@ -47,7 +47,11 @@ enum StoreProviders {
         switch profile.kind {
         case .mock: return MockStoreProvider()
         case .appStoreConnect, .googlePlay:
-            return GatedStoreProvider(kind: profile.kind)
+            guard environment[liveVariable] == "1" else { return GatedStoreProvider(kind: profile.kind) }
+            let credentials = try StoreCredentials.load(profile.credentialsRef, environment: environment)
+            return profile.kind == .appStoreConnect
+                ? try AppStoreConnectProvider(profile: profile, credentials: credentials, environment: environment)
+                : try GooglePlayProvider(profile: profile, credentials: credentials, environment: environment)
         }
     }
 }
