@@ -69,6 +69,10 @@ final class DeviceReleaseCITests: XCTestCase {
         XCTAssertEqual(rolledBack["target"], "android")
         XCTAssertEqual(rolledBack["current_state"], "rolled_back")
         XCTAssertEqual(rolledBack["current_rollout_percent"], 0)
+        let latest = try bench.x07lp(["device", "release-query", "--latest", "--provider-id", "mock_production_android",
+                                      "--distribution-lane", "production", "--target-kind", "android"]).report["result"]
+        XCTAssertEqual(latest?["exec_id"]?.stringValue, androidId, "the index answers --latest")
+        XCTAssertEqual(latest?["index"]?["used"], true)
 
         // Metrics gate: healthy telemetry passes it.
         let gate = ["--slo-profile", bench.fixtures + "/slo_min.json", "--metrics-window-seconds", "300"]

@@ -39,21 +39,24 @@ enum RunCommand {
         let provider = try StoreProviders.make(profile, environment: ctx.environment)
         let now = ctx.clock.unixMs()
 
-        let execId = try ctx.state.write { tx -> String in
+        let (execId, written) = try ctx.state.write { tx -> (String, [ArtifactRef]) in
             if let given { try PackageStore.storeSource(given, files: files, in: tx) }
-            try tx.writeRecord(profile.json, at: DeviceReleasePaths.provider(profile.id), logicalName: "lp.device.store.provider.profile")
+            let profileRef = try tx.writeRecord(profile.json, at: DeviceReleasePaths.provider(profile.id),
+                                                logicalName: "lp.device.store.provider.profile")
             let planRef = try tx.writeRecord(json, at: DeviceReleasePaths.plan(plan.plan_id), logicalName: "lp.device.release.plan")
             let (runId, execId) = ExecutionIds.allocate(planId: plan.plan_id, nowUnixMs: now, seed: [], in: tx)
             let rollout: Int? = profile.lane == .beta ? 100 : profile.kind == .appStoreConnect ? nil : profile.initialPercent
             let staged = try PackageStore.stage(package, files: files, execId: execId, planId: plan.plan_id, plan: plan,
                                                 rolloutPercent: rollout, lane: profile.lane, catalog: release.catalog, in: tx)
-            try release.store.create(ExecutionIds.execution(execId, runId: runId, plan: plan, planDigest: planRef.digest,
-                                                            profile: profile, staged: staged, nowUnixMs: now), in: tx)
-            return execId
+            let executionRef = try release.store.create(ExecutionIds.execution(execId, runId: runId, plan: plan, planDigest: planRef.digest,
+                                                                               profile: profile, staged: staged, nowUnixMs: now), in: tx)
+            return (execId, [profileRef, planRef, staged, executionRef])
         }
         var engine = StepEngine(release: release, plan: plan, profile: profile, provider: provider, gates: 0)
         _ = try engine.advance(execId)
-        return try ReleaseResults.run(try release.store.load(execId))
+        var output = try ReleaseResults.run(try release.store.load(execId))
+        output.artifacts = written
+        return output
     }
 }
 
