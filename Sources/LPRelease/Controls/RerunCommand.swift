@@ -41,7 +41,7 @@ enum RerunCommand {
             }
             guard !newId.isEmpty else { return output }
             var engine = StepEngine(release: release, plan: subject.plan, profile: subject.profile, provider: subject.provider, gates: 0)
-            _ = try engine.advance(newId)
+            try engine.advance(newId)
             return output
         }
 }

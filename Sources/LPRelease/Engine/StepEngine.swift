@@ -16,34 +16,30 @@ struct StepEngine {
     /// Metrics gates this pass may evaluate: 0 for run and rerun, 1 for observe.
     var gates: Int
 
-    /// How the pass ended.
-    enum Stop: Equatable {
-        case waitingForObservation, gateFailed, storeFailed, finished, halted
-    }
-
-    mutating func advance(_ execId: String) throws -> Stop {
+    /// Runs steps until the plan is done, a gate waits or fails, a store step fails, or the
+    /// release's automation is not running (a control paused, stopped or ended it meanwhile).
+    mutating func advance(_ execId: String) throws {
         while true {
             let execution = try release.store.load(execId)
             let i = execution.meta.next_step_idx
             let now = release.ctx.clock.unixMs(step: i)
             switch execution.meta.automation_state {
-            case .paused, .waitingForHuman, .stopped: return .halted
-            case .terminal: return .finished
+            case .paused, .waitingForHuman, .stopped, .terminal: return
             case .active, .waitingForObservation: break
             }
             guard i < plan.steps.count else {
                 try finish(execId)
-                return .finished
+                return
             }
             let step = plan.steps[i]
             if step.op == .metricsEval {
                 guard gates > 0 else {
                     try waitForObservation(execId, index: i, step: step, at: now)
-                    return .waitingForObservation
+                    return
                 }
                 gates -= 1
                 let gate = MetricsGate(release: release, plan: plan, provider: provider, profile: profile)
-                guard try gate.evaluate(execId, index: i, step: step, at: now) else { return .gateFailed }
+                guard try gate.evaluate(execId, index: i, step: step, at: now) else { return }
                 continue
             }
             let context = StoreContext(execId: execId, state: execution.meta.current_state,
@@ -55,7 +51,7 @@ struct StepEngine {
                 try recordSuccess(execId, index: i, step: step, outcome: outcome, at: now)
             } catch let failure as StoreFailure {
                 try recordFailure(execId, index: i, step: step, failure: failure, at: now)
-                return .storeFailed
+                return
             }
         }
     }

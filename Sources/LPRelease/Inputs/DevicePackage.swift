@@ -32,7 +32,6 @@ struct DevicePackage {
         let build = profile["version"]?["build"]
         return build?.intValue.map(String.init) ?? build?.stringValue ?? "0"
     }
-    var payloadPath: String { manifest["package"]?["path"]?.stringValue ?? "" }
 
     static func read(path: String, catalog: ContractCatalog) throws -> DevicePackage {
         let bytes = try InputDocument.readFile(path, limit: maxSidecarBytes)

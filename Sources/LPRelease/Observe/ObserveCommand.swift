@@ -43,7 +43,7 @@ enum ObserveCommand {
         }
         let before = ReleaseControl.snapshot(subject.execution)
         var engine = StepEngine(release: release, plan: subject.plan, profile: subject.profile, provider: subject.provider, gates: 1)
-        _ = try engine.advance(control.execId)
+        try engine.advance(control.execId)
         return try control.perform(stateBefore: before) { _, _, _ in .init(recordsStep: false) }
     }
 }

@@ -53,7 +53,7 @@ enum RunCommand {
             return (execId, [profileRef, planRef, staged, executionRef])
         }
         var engine = StepEngine(release: release, plan: plan, profile: profile, provider: provider, gates: 0)
-        _ = try engine.advance(execId)
+        try engine.advance(execId)
         var output = try ReleaseResults.run(try release.store.load(execId))
         output.artifacts = written
         return output
