@@ -4,7 +4,8 @@
 //
 // Modules depend one way (docs/architecture.md):
 //   LPCore ← LPState ← LPModel ← LPIndex ← LPStage ← stage libraries ← stage executables
-// Each executable is a main.swift that only calls its stage library.
+// Each executable is a main.swift that only calls its stage library. LPHTTPClient (LPCore +
+// libcurl) sits beside the chain for the stages that talk to the network.
 import PackageDescription
 
 /// A stage: its executable, its library and the stage libraries it reuses in-process.
@@ -13,6 +14,8 @@ struct Stage {
     var library: String
     var uses: [String] = []
     var system: [String] = []
+    /// Kernel libraries beside the layer chain (LPHTTPClient).
+    var kernel: [String] = []
 }
 
 let stages = [
@@ -22,6 +25,7 @@ let stages = [
     Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident"]),
     Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
     Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
+    Stage(executable: "lp-release", library: "LPRelease", uses: ["LPIncident", "LPApply"], kernel: ["LPHTTPClient"]),
 ]
 
 let package = Package(
@@ -37,6 +41,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         // contracts/*.json are built into LPCore (EmbeddedContracts), so a copied binary has them.
         .target(name: "LPCore", dependencies: ["CCrypto"], plugins: ["EmbedContracts"]),
         .executableTarget(name: "embed-contracts", path: "Tools/embed-contracts"),
@@ -45,8 +51,10 @@ let package = Package(
         .target(name: "LPModel", dependencies: ["LPState"]),
         .target(name: "LPIndex", dependencies: ["LPModel", "CSQLite"]),
         .target(name: "LPStage", dependencies: ["LPIndex"]),
+        // Outgoing HTTP(S) through libcurl (docs/http-client.md); only LPCore below it.
+        .target(name: "LPHTTPClient", dependencies: ["LPCore", "CCurl"]),
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
-        .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
+        .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage", "LPHTTPClient", "TestFixtures"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
         .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }
                     + ["LPVerbs", "LPCatalog", "LPServe", "LPDaemon", "LPMCP", "TestFixtures"]),
@@ -69,7 +77,7 @@ let package = Package(
     ]
     + stages.map { stage in
         .target(name: stage.library,
-                dependencies: ["LPStage"] + stage.uses.map { .target(name: $0) } + stage.system.map { .target(name: $0) })
+                dependencies: ["LPStage"] + (stage.uses + stage.kernel + stage.system).map { .target(name: $0) })
     }
     + stages.map { .executableTarget(name: $0.executable, dependencies: [.target(name: $0.library)]) },
     swiftLanguageModes: [.v6]

@@ -4,3 +4,5 @@
 #include <openssl/pem.h>
 #include <openssl/err.h>
 #include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/bn.h>

@@ -7,15 +7,16 @@ import LPIncident
 /// SLO evaluation (docs/deploy.md): each indicator reads the metric named by it. error_rate is ok iff
 /// observed ≤ max, availability iff observed ≥ min, latency_p95_ms iff observed ≤ max_ms.
 /// Any violation ⇒ rollback; otherwise a missing metric ⇒ inconclusive; otherwise promote.
-enum SLOEvaluation {
-    struct Result {
-        var decision: SLODecision
-        var violations: Int
-        var missing: [String]
-        var report: JSON
+/// Device releases evaluate their metrics gates with it too (LPRelease).
+public enum SLOEvaluation {
+    public struct Result {
+        public var decision: SLODecision
+        public var violations: Int
+        public var missing: [String]
+        public var report: JSON
     }
 
-    static func evaluate(profile: JSON, profileDigest: DigestRef, snapshot: JSON, snapshotDigest: DigestRef,
+    public static func evaluate(profile: JSON, profileDigest: DigestRef, snapshot: JSON, snapshotDigest: DigestRef,
                          snapshotName: String) -> Result {
         var metrics: [String: Double] = [:]
         for metric in snapshot["metrics"]?.arrayValue ?? [] {

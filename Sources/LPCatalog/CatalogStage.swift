@@ -5,6 +5,7 @@ import LPIncident
 import LPApply
 import LPRegress
 import LPQuery
+import LPRelease
 
 /// lp-catalog: what the stages declare, read from their own `StageDefinition`s, for tools that
 /// compose them. `lp-catalog routes` prints the routing table scripts/x07lp sources
@@ -21,6 +22,6 @@ public enum CatalogStage {
     /// The stages the catalog describes.
     public static let stages: [StageDefinition] = [
         ValidateStage.definition, PlanStage.definition, ApplyStage.definition,
-        IncidentStage.definition, RegressStage.definition, QueryStage.definition,
+        IncidentStage.definition, RegressStage.definition, QueryStage.definition, ReleaseStage.definition,
     ]
 }

@@ -24,6 +24,7 @@ public struct VerbSpec: Sendable {
 
 public enum VerbCatalog {
     static let controls = "deploy pause | resume | stop | rollback | promote"
+    static let deviceControls = "device release-pause | resume | complete | rollback | halt | stop"
 
     public static let verbs: [VerbSpec] = [
         VerbSpec("deploy accept", "intake of a change request and a sealed pack (lp-validate)", ["validate"]),
@@ -63,6 +64,21 @@ public enum VerbCatalog {
         VerbSpec("regress from-incident", "replay trace + HTTP test from an incident (lp-regress)", ["regress_from_incident"]),
         VerbSpec("help exit-codes", "the exit codes, and the code of each way a deploy run ends (lp-validate)",
                  ["validate_help_exit_codes"]),
+        VerbSpec("device release-create", "a device release plan from a provider profile and a sealed device package (lp-release)",
+                 ["release_create"]),
+        VerbSpec("device release-validate", "check a device release plan against its contract and provider (lp-release)",
+                 ["release_validate"]),
+        VerbSpec("device release-run", "run a device release plan as a new execution (lp-release)", ["release_run"]),
+        VerbSpec("device release-observe", "judge the release's metrics gate with its next telemetry export (lp-release)",
+                 ["release_observe"]),
+        VerbSpec("device release-pause", "signed controls of a device release (lp-release)", ["release_pause"], line: deviceControls),
+        VerbSpec("device release-resume", "signed controls of a device release (lp-release)", ["release_resume"], line: deviceControls),
+        VerbSpec("device release-complete", "signed controls of a device release (lp-release)", ["release_complete"], line: deviceControls),
+        VerbSpec("device release-rollback", "signed controls of a device release (lp-release)", ["release_rollback"], line: deviceControls),
+        VerbSpec("device release-halt", "signed controls of a device release (lp-release)", ["release_halt"], line: deviceControls),
+        VerbSpec("device release-stop", "signed controls of a device release (lp-release)", ["release_stop"], line: deviceControls),
+        VerbSpec("device release-rerun", "a new execution of a release's plan (lp-release)", ["release_rerun"]),
+        VerbSpec("device release-query", "summary, timeline, decisions or full of a device release (lp-query)", ["query_device_release"]),
         VerbSpec("mcp serve", "MCP server over stdio for agents (lp-mcp; its flags: lp-mcp --help)", []),
     ]
 

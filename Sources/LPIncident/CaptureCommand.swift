@@ -17,18 +17,23 @@ enum CaptureCommand {
                     "lp-incident capture --app-id APP --env ENV --request FILE --response FILE [--classification C --source S]",
                     "lp-apply ... | lp-incident capture          (after a rollback: its slo_rollback incident)",
                     "lp-incident capture --request FILE --response FILE --trace FILE < execution.json",
-                    "lp-incident capture --deployment-id ID < pair.json   ({\"request\": ..., \"response\": ..., \"trace\": ...})"],
+                    "lp-incident capture --deployment-id ID < pair.json   ({\"request\": ..., \"response\": ..., \"trace\": ...})",
+                    "lp-incident capture --release EXEC_ID --classification C --source S --reason TEXT [--trace FILE]"],
             options: [
                 OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "the deployment the incident happened in"),
+                OptionSpec("--release", value: "EXEC_ID", aliases: ["--release-id", "--release-exec-id"],
+                           "the device release execution the incident happened in (instead of a deployment)"),
                 OptionSpec("--app-id", value: "APP", "with --env: the app's latest deployment"),
                 OptionSpec("--env", value: "ENV", "the environment (with --app-id)"),
                 OptionSpec("--request", value: "FILE", "x07.http.request.envelope@0.1.0 of the failing request"),
                 OptionSpec("--response", value: "FILE", "x07.http.response.envelope@0.1.0 it got"),
-                OptionSpec("--trace", value: "FILE", "x07.app.trace@0.1.0 of the session (needed for regressions)"),
+                OptionSpec("--trace", value: "FILE", "x07.app.trace@0.1.0 of the session (needed for regressions); of a device: x07.web_ui.trace"),
                 OptionSpec("--classification", value: "C",
-                           "\(IncidentMeta.classifications.joined(separator: ", ")) (default: http_5xx for a 5xx response, else manual_capture)"),
+                           "\(IncidentMeta.classifications.joined(separator: ", ")) (default: http_5xx for a 5xx response, else manual_capture); "
+                           + "of a release also \(IncidentMeta.releaseClassifications.dropFirst().joined(separator: ", "))"),
                 OptionSpec("--source", value: "S",
-                           "\(IncidentMeta.sources.joined(separator: ", ")) (default: router for http_5xx, slo for slo_rollback, else manual)"),
+                           "\(IncidentMeta.sources.joined(separator: ", ")) (default: router for http_5xx, slo for slo_rollback, else manual); "
+                           + "of a release \(IncidentMeta.releaseSources.joined(separator: ", "))"),
                 OptionSpec("--reason", value: "TEXT", "free text kept as the bundle's notes"),
                 StageOptions.target,
             ],
@@ -53,8 +58,14 @@ enum CaptureCommand {
             let loaded = try store.load(try store.locate(existing))
             return StageOutput(result: loaded.bundle, runId: loaded.meta.run_id)
         }
-        let link = try DeploymentLink.resolve(ctx, deploymentId: sources.deploymentId)
         let args = ctx.arguments
+        if let releaseId = args.value("--release") {
+            guard args.value("--deployment-id") == nil, args.value("--app-id") == nil, sources.deploymentId == nil else {
+                throw LPError(.usage, code: "LP_USAGE", "an incident belongs to a deployment or to a device release: give --deployment-id or --release, not both")
+            }
+            return try captureRelease(ctx, releaseId: releaseId, sources: sources, store: store)
+        }
+        let link = try DeploymentLink.resolve(ctx, deploymentId: sources.deploymentId)
         let status = sources.response?["status"]?.intValue
         let classification = try choose(args.value("--classification"), allowed: IncidentMeta.classifications, flag: "--classification")
             ?? ((status ?? 0) >= 500 ? "http_5xx" : "manual_capture")
@@ -84,6 +95,29 @@ enum CaptureCommand {
         capture.reason = args.value("--reason").map { String($0.prefix(16384)) }
         capture.windowStartUnixMs = link.startedUnixMs
         if let status, status >= 500 { capture.diagCodes.append("LP_HTTP_\(status)") }
+        let stored = try store.capture(capture)
+        return StageOutput(result: stored.bundle, artifacts: stored.artifacts, runId: stored.meta.run_id)
+    }
+
+    /// An incident of a device release: linked to it, classified natively, with its device context.
+    static func captureRelease(_ ctx: StageContext, releaseId: String, sources: CaptureSources, store: IncidentStore) throws -> StageOutput {
+        let args = ctx.arguments
+        let execution = try DeviceExecutionStore(state: ctx.state).load(releaseId)
+        let classification = try choose(args.value("--classification"), allowed: IncidentMeta.releaseClassifications,
+                                        flag: "--classification") ?? "manual_capture"
+        let source = try choose(args.value("--source"), allowed: IncidentMeta.releaseSources, flag: "--source") ?? "manual"
+        var capture = ReleaseIncident.capture(execution, classification: classification, source: source,
+                                              reason: args.value("--reason") ?? "", decisionId: nil, nowUnixMs: ctx.clock.unixMs())
+        capture.request = sources.request
+        capture.response = sources.response
+        capture.trace = sources.trace
+        capture.removals = sources.removals
+        capture.meta.request_id = sources.request?["id"]?.stringValue
+        capture.meta.status_code = sources.response?["status"]?.intValue
+        if let trace = sources.trace ?? sources.webTrace {
+            capture.meta.trace_id = "trace-" + String(DigestRef(of: trace).sha256.prefix(24))
+        }
+        if let web = sources.webTrace { capture.attachments.append((web, SchemaVersion.webUITrace, "device_trace")) }
         let stored = try store.capture(capture)
         return StageOutput(result: stored.bundle, artifacts: stored.artifacts, runId: stored.meta.run_id)
     }

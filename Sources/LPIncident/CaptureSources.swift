@@ -12,6 +12,8 @@ struct CaptureSources {
     var request: JSON?
     var response: JSON?
     var trace: JSON?
+    /// A device host's `x07.web_ui.trace@0.1.0` given as --trace.
+    var webTrace: JSON?
     var removals: [Redaction.Removal] = []
     /// The deployment named by a piped execution.
     var deploymentId: String?
@@ -30,7 +32,7 @@ struct CaptureSources {
         rawRequest = try file("--request")
         rawResponse = try file("--response")
         rawTrace = try file("--trace")
-        let namesTarget = args.value("--deployment-id") != nil || args.value("--app-id") != nil
+        let namesTarget = args.value("--deployment-id") != nil || args.value("--app-id") != nil || args.value("--release") != nil
         // Without a named deployment, stdin names it (or carries the evidence).
         if args.value("--in") != nil || !namesTarget {
             let input = try ctx.readInput()
@@ -74,9 +76,11 @@ struct CaptureSources {
             sources.removals += removed
         }
         if let (json, source) = rawTrace {
-            try validate(json, as: SchemaVersion.appTrace, source: source, catalog: catalog)
+            // Device hosts record web UI traces (`kind: x07.web_ui.trace`); apps record x07.app.trace.
+            let web = json["kind"]?.stringValue == "x07.web_ui.trace" && json["schema_version"] == nil
+            try validate(json, as: web ? SchemaVersion.webUITrace : SchemaVersion.appTrace, source: source, catalog: catalog)
             let (clean, removed) = Redaction.trace(json, rules: rules)
-            sources.trace = clean
+            if web { sources.webTrace = clean } else { sources.trace = clean }
             sources.removals += removed
         }
         return sources

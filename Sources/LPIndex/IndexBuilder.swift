@@ -24,7 +24,8 @@ struct IndexBuilder {
         return try db.transaction {
             let generation = try IndexGeneration.observe(state) {
                 let stamps = IndexFingerprint.capture(state: state)
-                for directory in ["runs", "deploy", "decisions", "control/actions"] {
+                for directory in ["runs", "deploy", "decisions", "control/actions", DeviceReleasePaths.plans,
+                                  DeviceReleasePaths.executions] {
                     for name in Self.entries(state.path(directory)) where !name.isDirectory && name.name.hasSuffix(".json") {
                         try index(directory + "/" + name.name, writer)
                     }

@@ -33,7 +33,8 @@ enum IndexFingerprint {
     static let roots = [
         Root(path: "deploy", depth: 0), Root(path: "decisions", depth: 0), Root(path: "runs", depth: 0),
         Root(path: "control/actions", depth: 0), Root(path: "control/kill", depth: 1), Root(path: "incidents", depth: 2),
-        Root(path: "regressions", depth: 0),
+        Root(path: "regressions", depth: 0), Root(path: DeviceReleasePaths.plans, depth: 0),
+        Root(path: DeviceReleasePaths.executions, depth: 0),
     ]
 
     /// The tracked root holding `relativePath`, if any.

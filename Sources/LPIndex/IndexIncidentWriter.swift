@@ -40,8 +40,8 @@ extension IndexWriter {
             INSERT OR REPLACE INTO incidents(incident_id, app_id, environment, deployment_id, run_id, classification, source,
               status, regression_status, regression_id, created_unix_ms, captured_unix_ms, decision_id, request_id, trace_id,
               status_code, slot, candidate_weight_pct, reason, signature_status, bundle_sha256, bundle_bytes_len,
-              meta_sha256, meta_bytes_len, dir)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              meta_sha256, meta_bytes_len, dir, release_exec_id, native_classification, target_kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text(location.id), .text(location.app), .text(location.env), .of(deployment),
                   .of(IndexField.string(info?["run_id"])), .of(IndexField.string(info?["classification"])),
                   .of(IndexField.string(info?["source"])), .of(IndexField.string(info?["incident_status"])),
@@ -51,7 +51,9 @@ extension IndexWriter {
                   .of(IndexField.int64(info?["status_code"])), .of(IndexField.string(info?["slot"])),
                   .of(IndexField.int64(info?["candidate_weight_pct"])), .of(bundleOK ? IndexField.string(doc?["notes"]) : nil),
                   .of(IndexField.string(info?["signature_status"])), .of(bundle?.digest.sha256), .of(bundle?.digest.bytes_len),
-                  .of(meta?.digest.sha256), .of(meta?.digest.bytes_len), .text(location.directory)])
+                  .of(meta?.digest.sha256), .of(meta?.digest.bytes_len), .text(location.directory),
+                  .of(IndexField.string(info?["release_exec_id"])), .of(IndexField.string(info?["native_classification"])),
+                  .of(IndexField.string(info?["target_kind"]))])
         try incidentChildren(location, bundle: bundleOK ? bundle : nil, bundleFile: bundle?.digest, metaFile: meta?.digest)
     }
 

@@ -146,13 +146,31 @@ extension StateIndex {
         }
     }
 
+    /// Incidents of a device release execution, newest first.
+    public func incidents(releaseExecId: String, limit: Int = 1000) throws -> [IncidentRow] {
+        try read {
+            try db.rows("""
+                SELECT \(Self.incidentColumns) FROM incidents WHERE release_exec_id = ?
+                ORDER BY created_unix_ms DESC, incident_id DESC LIMIT ?
+                """, [.text(releaseExecId), .of(max(0, limit))], Self.incidentRow)
+        }
+    }
+
+    /// Every incident, newest first (also those of apps without deployments).
+    public func allIncidents(limit: Int = 1000) throws -> [IncidentRow] {
+        try read {
+            try db.rows("SELECT \(Self.incidentColumns) FROM incidents ORDER BY created_unix_ms DESC, incident_id DESC LIMIT ?",
+                        [.of(max(0, limit))], Self.incidentRow)
+        }
+    }
+
     public func incident(id: String) throws -> IncidentRow? {
         try read { try db.first("SELECT \(Self.incidentColumns) FROM incidents WHERE incident_id = ?", [.text(id)], Self.incidentRow) }
     }
 
     // MARK: helpers
 
-    private func read<T>(_ body: () throws -> T) throws -> T {
+    func read<T>(_ body: () throws -> T) throws -> T {
         try guarded { try db.transaction(write: false, body) }
     }
 
@@ -228,7 +246,8 @@ extension StateIndex {
     static let incidentColumns = """
         incident_id, app_id, environment, deployment_id, run_id, classification, source, status, regression_status,
         regression_id, created_unix_ms, captured_unix_ms, decision_id, request_id, trace_id, status_code, slot,
-        candidate_weight_pct, reason, signature_status, bundle_sha256, bundle_bytes_len, meta_sha256, meta_bytes_len, dir
+        candidate_weight_pct, reason, signature_status, bundle_sha256, bundle_bytes_len, meta_sha256, meta_bytes_len, dir,
+        release_exec_id, native_classification, target_kind
         """
 
     static func incidentRow(_ row: SQLRow) -> IncidentRow? {
@@ -243,6 +262,7 @@ extension StateIndex {
             slot: row.string(16), candidate_weight_pct: row.integer(17), reason: row.string(18),
             signature_status: row.string(19), bundle: bundle,
             bundle_store_uri: bundle == nil ? nil : "file:\(directory)/\(IncidentLocation.bundleFile)",
-            meta: meta, meta_store_uri: meta == nil ? nil : "file:\(directory)/\(IncidentLocation.metaFile)")
+            meta: meta, meta_store_uri: meta == nil ? nil : "file:\(directory)/\(IncidentLocation.metaFile)",
+            release_exec_id: row.string(25), native_classification: row.string(26), target_kind: row.string(27))
     }
 }

@@ -131,5 +131,9 @@ public struct IncidentRow: Codable, Equatable, Sendable {
     public var bundle_store_uri: String?
     public var meta: DigestRef?
     public var meta_store_uri: String?
+    /// Device release incidents: the release, the native class, the platform.
+    public var release_exec_id: String?
+    public var native_classification: String?
+    public var target_kind: String?
 }
 

@@ -6,7 +6,7 @@ import LPModel
 /// reference system. Any change here must bump `version`: an index with another
 /// `PRAGMA user_version` is rebuilt.
 enum IndexSchema {
-    static let version: Int32 = 3
+    static let version: Int32 = 4
 
     /// Every table, index and view the schema creates, by name and type. An index missing one of
     /// them is treated as corrupt.
@@ -16,8 +16,10 @@ enum IndexSchema {
         ("decisions", "table"), ("decision_reasons", "table"), ("decision_evidence", "table"), ("artifacts", "table"),
         ("incidents", "table"), ("incident_artifacts", "table"), ("incident_diagnostics", "table"), ("regressions", "table"),
         ("control_actions", "table"), ("kill_switches", "table"),
+        ("device_releases", "table"), ("device_release_steps", "table"), ("device_release_plans", "table"),
         ("executions_by_target", "index"), ("decisions_by_exec", "index"), ("incidents_by_deployment", "index"),
-        ("incidents_by_target", "index"), ("regressions_by_incident", "index"),
+        ("incidents_by_target", "index"), ("incidents_by_release", "index"), ("regressions_by_incident", "index"),
+        ("device_releases_by_app", "index"),
         ("latest_execution_summary_v1", "view"), ("app_heads", "view"),
     ]
 
@@ -196,8 +198,12 @@ enum IndexSchema {
       bundle_bytes_len INTEGER,
       meta_sha256 TEXT,
       meta_bytes_len INTEGER,
-      dir TEXT NOT NULL
+      dir TEXT NOT NULL,
+      release_exec_id TEXT,
+      native_classification TEXT,
+      target_kind TEXT
     );
+    CREATE INDEX incidents_by_release ON incidents(release_exec_id, created_unix_ms DESC, incident_id DESC);
     CREATE INDEX incidents_by_deployment ON incidents(deployment_id, created_unix_ms DESC, incident_id DESC);
     CREATE INDEX incidents_by_target ON incidents(app_id, environment, created_unix_ms DESC, incident_id DESC);
     CREATE INDEX incidents_by_target_status ON incidents(app_id, environment, status);
@@ -267,6 +273,69 @@ enum IndexSchema {
       reason TEXT,
       decision_id TEXT,
       updated_unix_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE device_releases (
+      exec_id TEXT PRIMARY KEY NOT NULL,
+      plan_id TEXT,
+      run_id TEXT,
+      app_id TEXT,
+      provider_id TEXT,
+      provider_kind TEXT,
+      distribution_lane TEXT,
+      target TEXT,
+      status TEXT,
+      current_state TEXT,
+      automation_state TEXT,
+      current_rollout_percent INTEGER,
+      latest_store_release_id TEXT,
+      latest_eval_outcome TEXT,
+      decision_count INTEGER NOT NULL DEFAULT 0,
+      latest_decision_id TEXT,
+      latest_signed_control_decision_id TEXT,
+      signature_status TEXT,
+      incident_count_total INTEGER NOT NULL DEFAULT 0,
+      incident_count_open INTEGER NOT NULL DEFAULT 0,
+      native_incident_count INTEGER NOT NULL DEFAULT 0,
+      latest_native_incident_id TEXT,
+      latest_regression_status TEXT,
+      parent_exec_id TEXT,
+      created_unix_ms INTEGER NOT NULL,
+      updated_unix_ms INTEGER NOT NULL,
+      record_sha256 TEXT NOT NULL,
+      record_bytes_len INTEGER NOT NULL
+    );
+    CREATE INDEX device_releases_by_app ON device_releases(app_id, updated_unix_ms DESC, exec_id DESC);
+
+    CREATE TABLE device_release_steps (
+      exec_id TEXT NOT NULL,
+      ord INTEGER NOT NULL,
+      idx INTEGER NOT NULL,
+      name TEXT,
+      kind TEXT,
+      status TEXT,
+      started_unix_ms INTEGER,
+      ended_unix_ms INTEGER,
+      latest_rollout_percent INTEGER,
+      store_release_id TEXT,
+      decisions_json TEXT NOT NULL DEFAULT '[]',
+      PRIMARY KEY (exec_id, ord)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE device_release_plans (
+      plan_id TEXT PRIMARY KEY NOT NULL,
+      provider_id TEXT,
+      provider_kind TEXT,
+      target TEXT,
+      app_id TEXT,
+      version TEXT,
+      build TEXT,
+      readiness_status TEXT,
+      package_sha256 TEXT,
+      step_count INTEGER NOT NULL DEFAULT 0,
+      created_unix_ms INTEGER NOT NULL,
+      record_sha256 TEXT NOT NULL,
+      record_bytes_len INTEGER NOT NULL
     ) WITHOUT ROWID;
 
     CREATE VIEW latest_execution_summary_v1 AS

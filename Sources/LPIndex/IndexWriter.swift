@@ -34,6 +34,8 @@ struct IndexWriter {
             try regression(writtenPath: relativePath, document: document, digest: digest)
         case Self.controlActionSchema: try controlAction(document, digest: digest)
         case Self.killSwitchSchema: try killSwitch(document, path: relativePath)
+        case Self.deviceExecutionSchema: try deviceRelease(document, digest: digest)
+        case Self.devicePlanSchema: try deviceReleasePlan(document, digest: digest)
         default: break
         }
     }

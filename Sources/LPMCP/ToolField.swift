@@ -81,7 +81,7 @@ enum ToolFields {
         text("provider_id", "--provider-id", 256, "device release provider id"),
         ToolField(name: "distribution_lane", kind: .choice(["beta", "production"]), flag: "--distribution-lane",
                   description: "device release distribution lane"),
-        ToolField(name: "target_kind", kind: .choice(["ios", "android"]), flag: "--target",
+        ToolField(name: "target_kind", kind: .choice(["ios", "android"]), flag: "--target-kind",
                   description: "device release target platform"),
         text("classification", "--classification", 128, "incident classification"),
         ToolField(name: "native_classification",

@@ -40,8 +40,7 @@ extension ToolOp {
         ToolOp("app_list", "app list", fields: ["app_id", "env", "limit", "rebuild_index"]),
         ToolOp("device_release_list", "device release list", fields: []),
         ToolOp("device_release_query", "device release-query",
-               fields: ["release_exec_id", "latest", "app_id", "provider_id", "distribution_lane", "target_kind", "view", "limit"],
-               renamed: ["target_kind": "--target"]),
+               fields: ["release_exec_id", "latest", "app_id", "provider_id", "distribution_lane", "target_kind", "view"]),
     ]
 
     static let control: [ToolOp] = {
@@ -84,10 +83,10 @@ extension ToolOp {
         ]
         for action in ["observe", "pause", "resume", "halt", "stop", "complete", "rollback"] {
             ops.append(ToolOp("device_release_" + action, "device release-" + action, fields: [],
-                              required: [["release_exec_id"], ["reason"]]))
+                              required: [["release_exec_id"], ["reason"]], signs: true))
         }
         ops.append(ToolOp("device_release_rerun", "device release-rerun", fields: ["from_step"],
-                          required: [["release_exec_id"], ["reason"]]))
+                          required: [["release_exec_id"], ["reason"]], signs: true))
         return ops
     }()
 }

@@ -21,14 +21,21 @@ enum IncidentQueryCommand {
             usage: ["lp-query incidents --all [--status S] [--classification C] [--limit N]",
                     "lp-query incidents --deployment-id ID [--limit N]",
                     "lp-query incidents --app-id APP --env ENV [--limit N]",
+                    "lp-query incidents --release EXEC_ID [--native-only] [--native-classification C] [--target-kind ios|android]",
                     "lp-apply ... | lp-query incidents"],
             options: [
                 OptionSpec("--all", "every incident (reads no document; what `x07lp incident list` does with no selection)"),
                 OptionSpec("--deployment-id", value: "ID", aliases: ["--deployment"], "incidents of this deployment"),
+                OptionSpec("--release", value: "EXEC_ID", aliases: ["--release-id", "--release-exec-id"],
+                           "incidents of this device release execution"),
                 OptionSpec("--app-id", value: "APP", "incidents of every deployment of the app (with --env: there only)"),
                 OptionSpec("--env", value: "ENV", "incidents in this environment (with or without --app-id)"),
                 OptionSpec("--status", value: "S", "only incidents in this state: \(statuses.joined(separator: ", "))"),
                 OptionSpec("--classification", value: "C", "only incidents of this class: \(IncidentMeta.classifications.joined(separator: ", "))"),
+                OptionSpec("--native-only", "only incidents with a native classification (device releases)"),
+                OptionSpec("--native-classification", value: "C",
+                           "only incidents of this native class: \(NativeClassification.allCases.map(\.rawValue).joined(separator: ", "))"),
+                OptionSpec("--target-kind", value: "KIND", "only incidents on this device platform: ios, android"),
                 OptionSpec("--limit", value: "N", "at most N rows (default 100, up to 10000)"),
                 StageOptions.target,
                 IndexAccess.option,
@@ -70,45 +77,54 @@ enum IncidentQueryCommand {
         let limit = Int(try args.integer("--limit", range: 1...10_000) ?? 100)
         let status = try args.value("--status").map { try Filter.oneOf($0, statuses, flag: "--status") }
         let classification = try args.value("--classification").map {
-            try Filter.oneOf($0, IncidentMeta.classifications, flag: "--classification")
+            try Filter.oneOf($0, IncidentMeta.classifications + IncidentMeta.releaseClassifications, flag: "--classification")
         }
+        let native = try args.value("--native-classification").map {
+            try Filter.oneOf($0, NativeClassification.allCases.map(\.rawValue), flag: "--native-classification")
+        }
+        let targetKind = try args.value("--target-kind").map { try Filter.oneOf($0, ["ios", "android"], flag: "--target-kind") }
+        let nativeOnly = args.has("--native-only")
+        let release = args.value("--release")
         let app = try args.value("--app-id").map { try Filter.appId($0) }
         let env = try args.value("--env").map { try Filter.environment($0) }
         let deployment = args.value("--deployment-id")
-        if deployment != nil && (app != nil || env != nil) {
-            throw LPError(.usage, code: "LP_USAGE", "use --deployment-id ID, or --app-id APP / --env ENV, not both")
+        if [deployment != nil, app != nil || env != nil, release != nil].filter({ $0 }).count > 1 {
+            throw LPError(.usage, code: "LP_USAGE", "use --deployment-id ID, --release EXEC_ID, or --app-id APP / --env ENV: one of them")
         }
         let all = args.has("--all")
-        if all && (deployment != nil || app != nil || env != nil || args.value("--in") != nil) {
-            throw LPError(.usage, code: "LP_USAGE", "--all lists every incident: leave out --deployment-id, --app-id, --env and --in")
+        if all && (deployment != nil || app != nil || env != nil || release != nil || args.value("--in") != nil) {
+            throw LPError(.usage, code: "LP_USAGE", "--all lists every incident: leave out --deployment-id, --release, --app-id, --env and --in")
         }
         // A deployment piped in selects; nothing to read (a terminal on stdin) means every incident.
         // The piped document is read before the index is opened (see PipedExecution).
         let interactive = args.value("--in") == nil && !ctx.hasPipedInput
-        let piped = all || interactive || app != nil || env != nil ? nil : try PipedExecution.read(ctx)
+        let piped = all || interactive || app != nil || env != nil || release != nil ? nil : try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         // Filters narrow the rows before the limit applies: fetch without a cap when there are some.
-        let fetch = status == nil && classification == nil ? limit : Int(Int32.max)
+        let filtered = status != nil || classification != nil || native != nil || targetKind != nil || nativeOnly
+        let fetch = filtered ? Int(Int32.max) : limit
         var rows: [IncidentRow]
         let resolution: JSON
-        if let app, let env {
+        if let release {
+            rows = try access.index.incidents(releaseExecId: release, limit: fetch)
+            resolution = ["by": "release_exec_id", "requested_release_exec_id": .string(release)]
+        } else if let app, let env {
             rows = try access.index.incidents(appId: app, environment: env, limit: fetch)
             resolution = ["by": "target", "requested_target": ["app_id": .string(app), "environment": .string(env)]]
         } else if let id = deployment ?? piped?.exec_id {
             rows = try access.index.incidents(deploymentId: id, limit: fetch)
             resolution = ["by": "deployment_id", "requested_deployment_id": .string(id)]
         } else {
-            // Every incident (of one app, or in one environment, when only one of them is given).
-            rows = []
-            for target in try access.index.apps() where (app ?? target.app_id) == target.app_id
-                && (env ?? target.environment) == target.environment {
-                rows += try access.index.incidents(appId: target.app_id, environment: target.environment, limit: fetch)
-            }
-            rows.sort { ($0.created_unix_ms, $0.incident_id) > ($1.created_unix_ms, $1.incident_id) }
+            // Every incident (of one app, or in one environment, when only one of them is given),
+            // those of apps without a deployment (device releases) included.
+            rows = try access.index.allIncidents(limit: app == nil && env == nil ? fetch : Int(Int32.max))
+                .filter { (app ?? $0.app_id) == $0.app_id && (env ?? $0.environment) == $0.environment }
             resolution = ["by": "all"]
         }
         rows = rows.filter { row in
             (status.map { $0 == row.status } ?? true) && (classification.map { $0 == row.classification } ?? true)
+                && (native.map { $0 == row.native_classification } ?? true) && (targetKind.map { $0 == row.target_kind } ?? true)
+                && (!nativeOnly || row.native_classification != nil)
         }
         let signatures = ViewSignatures(ctx)
         let items = rows.compactMap { IncidentViews.row($0, signatures: signatures) }.prefix(limit)

@@ -11,7 +11,7 @@ enum IncidentViews {
     static func text(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
     static func number(_ value: Int?) -> JSON { value.map { .number(Double($0)) } ?? .null }
 
-    /// Fields the x07lp local target never has (device releases, native hosts), present as null.
+    /// Fields of device releases, null for deployments.
     static let notApplicable: [String: JSON] = ["release_plan_id": .null, "release_exec_id": .null, "device_release": .null,
                                                 "native_context": .null]
 
@@ -33,6 +33,11 @@ enum IncidentViews {
                                                              decisionId: row.decision_id,
                                                              recorded: row.signature_status) ?? row.signature_status ?? "not_applicable"),
         ]
+        if let release = row.release_exec_id {
+            item["release_exec_id"] = .string(release)
+            item["native_classification"] = text(row.native_classification)
+            item["target_kind"] = text(row.target_kind)
+        }
         item.merge(notApplicable) { current, _ in current }
         return .object(item)
     }
@@ -54,6 +59,16 @@ enum IncidentViews {
                                                              decisionId: meta.decision_id, recorded: meta.signature_status.rawValue)
                                         ?? meta.signature_status.rawValue),
         ]
+        if meta.release_exec_id != nil {
+            result["release_plan_id"] = text(meta.release_plan_id)
+            result["release_exec_id"] = text(meta.release_exec_id)
+            result["device_release"] = (try? meta.device_release.map { try JSON(encoding: $0) }) ?? .null
+            result["native_context"] = (try? meta.native_context.map { try JSON(encoding: $0) }) ?? .null
+            result["native_classification"] = text(meta.native_classification?.rawValue)
+            result["provider_kind"] = text(meta.provider_kind?.rawValue)
+            result["target_kind"] = text(meta.target_kind?.rawValue)
+            result["package_manifest_sha256"] = text(meta.package_manifest_sha256)
+        }
         result.merge(notApplicable) { current, _ in current }
         return result
     }

@@ -9,7 +9,8 @@ import Foundation
 /// `lp-regress from-incident`: from an incident with a trace, writes `<out-dir>/<name>/` —
 /// `regression.request.json` (lp.regression.request@0.2.0), `replay.trace.json` (the replay
 /// fixture) and `http.test.sh` (the portable HTTP test) — stores them and the run result by
-/// digest, and moves the incident's regression status to `generated`.
+/// digest, and moves the incident's regression status to `generated`. An incident of a device
+/// release gets native replay fixtures instead (`DeviceReplayFixtures`), no external tool.
 enum FromIncidentCommand {
     static let invariant = "http.status_lt_500"
     static let reportSchema = SchemaVersion.regressionReport
@@ -33,7 +34,10 @@ enum FromIncidentCommand {
             exitCodes: [.ok, .usage, .invalidInput, .stateLocked, .stateCorrupt],
             notes: ["Needs an incident captured with --trace (exit 3, LP_INCIDENT_TRACE_MISSING, otherwise). The same",
                     "incident, name and pinned time give byte-identical files. http.test.sh exits 0 when the replayed request",
-                    "gets a status below 500, 1 when it does not, 2 when no response came."]),
+                    "gets a status below 500, 1 when it does not, 2 when no response came. An incident of a device release",
+                    "(captured with --release, or by release-run / release-observe) gets native replay fixtures instead:",
+                    "regression.request.json with native_replay_hints, device.replay.json (x07lp.device.replay@0.1.0) and, when",
+                    "the device's x07.web_ui.trace was captured, device.trace.json; no trace is needed."]),
         body: run)
 
     static func run(_ ctx: StageContext) throws -> StageOutput {
@@ -47,9 +51,11 @@ enum FromIncidentCommand {
         let dryRun = args.has("--dry-run")
         let store = IncidentStore(state: ctx.state)
         let loaded = try store.load(try store.locate(input.id))
-        let fixtures = try RegressionFixtures.build(loaded, state: ctx.state, name: name, invariant: invariant,
-                                                    nowUnixMs: ctx.clock.unixMs(),
-                                                    rules: RedactionRules.from(environment: ctx.environment))
+        let rules = RedactionRules.from(environment: ctx.environment)
+        let fixtures = loaded.meta.release_exec_id != nil
+            ? try DeviceReplayFixtures.build(loaded, state: ctx.state, name: name, nowUnixMs: ctx.clock.unixMs(), rules: rules)
+            : try RegressionFixtures.build(loaded, state: ctx.state, name: name, invariant: invariant, nowUnixMs: ctx.clock.unixMs(),
+                                           rules: rules)
         let directory = outDir + "/" + name
         // Every file as the blob it is stored as; a dry run computes the same refs and stores nothing.
         let files = fixtures.files.map { file in
@@ -58,7 +64,7 @@ enum FromIncidentCommand {
         let report: JSON = [
             "schema_version": .string(reportSchema), "regression_id": .string(fixtures.regressionId),
             "incident_id": .string(input.id), "name": .string(name), "out_dir": .string(outDir), "dry_run": .bool(dryRun),
-            "invariants": [.string(invariant)], "replaced_responses": .number(Double(fixtures.replacedResponses)),
+            "invariants": [.string(fixtures.invariant)], "replaced_responses": .number(Double(fixtures.replacedResponses)),
             "generated": .array(files.map { file, ref in ref.digest.json(path: ref.logical_name).setting("role", .string(file.role)) }),
         ]
         let reportRef = ArtifactRef.blob(DigestRef(of: report), logicalName: "regression.report")
@@ -71,14 +77,14 @@ enum FromIncidentCommand {
         let result: [String: JSON] = [
             "schema_version": .string(SchemaVersion.regressionRunResult), "incident_id": .string(input.id),
             "regression_id": .string(fixtures.regressionId), "ok": true,
-            "tool": ["name": "x07 wasm", "command": "app regress from-incident"], "dry_run": .bool(dryRun),
+            "tool": ["name": "x07 wasm", "command": .string(fixtures.toolCommand)], "dry_run": .bool(dryRun),
             "created_unix_ms": .number(Double(fixtures.createdUnixMs)), "out_dir": .string(outDir),
-            "replay_target_kind": .null, "replay_mode": "app_trace",
+            "replay_target_kind": fixtures.replayTargetKind.map(JSON.string) ?? .null, "replay_mode": .string(fixtures.replayMode),
             "replay_synthesis_status": .string(dryRun ? "planned" : "generated"),
-            "target_artifact": ArtifactRef.blob(fixtures.packDigest, logicalName: "pack.manifest").located(kind: SchemaVersion.appPack),
+            "target_artifact": fixtures.targetArtifact,
             "request": requestRef.located(kind: SchemaVersion.regressionRequest),
             "report": reportRef.located(kind: reportSchema),
-            "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == .string(SchemaVersion.appTrace) }),
+            "generated_trace_artifact_refs": .array(generated.filter { $0["kind"] == .string(fixtures.traceKind) }),
             "generated_report_artifact_refs": [reportRef.located(kind: reportSchema).setting("role", "regression_report")],
             "generated": .array(generated),
             "incident_status_after": .string(dryRun ? loaded.meta.regression_status : "generated"),

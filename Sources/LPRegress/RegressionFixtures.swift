@@ -20,10 +20,17 @@ struct RegressionFixtures {
 
     var regressionId: String
     var createdUnixMs: Int64
-    var packDigest: DigestRef
     var request: JSON
     var files: [File]
     var replacedResponses: Int
+    /// What the fixtures replay against and how: an app pack by its trace, or a device package
+    /// natively (`DeviceReplayFixtures`).
+    var targetArtifact: JSON
+    var invariant: String
+    var toolCommand = "app regress from-incident"
+    var replayMode = "app_trace"
+    var replayTargetKind: String?
+    var traceKind = SchemaVersion.appTrace
 
     static func build(_ loaded: IncidentStore.Loaded, state: StateDirectory, name: String, invariant: String,
                       nowUnixMs: Int64, rules: RedactionRules = .standard) throws -> RegressionFixtures {
@@ -70,8 +77,10 @@ struct RegressionFixtures {
             files.append(File(name: "http.test.sh", role: "http_test", kind: nil, mediaType: "text/x-shellscript",
                               bytes: Array(script.utf8), executable: true))
         }
-        return RegressionFixtures(regressionId: regressionId, createdUnixMs: nowUnixMs, packDigest: packDigest,
-                                  request: regressionRequest, files: files, replacedResponses: replaced)
+        return RegressionFixtures(regressionId: regressionId, createdUnixMs: nowUnixMs, request: regressionRequest, files: files,
+                                  replacedResponses: replaced,
+                                  targetArtifact: ArtifactRef.blob(packDigest, logicalName: "pack.manifest").located(kind: SchemaVersion.appPack),
+                                  invariant: invariant)
     }
 
     /// Without a captured request, the first request of the trace that got a 5xx.

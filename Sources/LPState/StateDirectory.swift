@@ -44,6 +44,7 @@ public struct StateDirectory: Sendable {
     public static func isWriteOnce(_ relative: String) -> Bool {
         relative.hasPrefix("decisions/") || relative.hasPrefix("control/actions/") || relative.hasPrefix("plans/")
             || (relative.hasPrefix("incidents/") && relative.hasSuffix("/incident.bundle.json"))
+            || relative.hasPrefix(DeviceReleasePaths.plans + "/") || relative.hasPrefix(DeviceReleasePaths.evidence + "/")
     }
 
     public static func blob(_ sha256: String) -> String {

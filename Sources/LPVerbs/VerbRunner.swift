@@ -74,7 +74,8 @@ public enum VerbRunner {
 
     static func selectsIncidents(_ word: String) -> Bool {
         let flag = String(word.prefix { $0 != "=" })
-        return ["--deployment-id", "--deployment", "--app-id", "--env", "--in", "--all"].contains(flag)
+        return ["--deployment-id", "--deployment", "--app-id", "--env", "--release", "--release-id", "--release-exec-id", "--in",
+                "--all"].contains(flag)
     }
 
     static func failure(_ words: [String], _ message: String) -> VerbResult {

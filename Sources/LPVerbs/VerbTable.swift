@@ -6,6 +6,7 @@ import LPIncident
 import LPApply
 import LPRegress
 import LPQuery
+import LPRelease
 
 /// The x07lp verbs as pipelines of stage commands, the same table `scripts/x07lp` follows, so a
 /// server (`lp-serve`, `lp-mcp`) runs a verb in-process and answers the report the CLI prints.
@@ -54,6 +55,10 @@ public enum VerbTable {
         case ["incident", "list"]: return one(QueryStage.definition, "incidents")
         case ["incident", "get"]: return one(QueryStage.definition, "incident")
         case ["regress", "from-incident"]: return one(RegressStage.definition, "from-incident")
+        case ["device", "release-query"]: return one(QueryStage.definition, "device-release")
+        case let verb where verb.count == 2 && verb[0] == "device" && verb[1].hasPrefix("release-")
+            && ReleaseStage.verbs.contains(String(verb[1].dropFirst(8))):
+            return one(ReleaseStage.definition, String(verb[1].dropFirst(8)))
         default: return nil
         }
     }

@@ -8,7 +8,7 @@ final class ModuleGraphTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
 
     static let kit: Set = ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]
-    static let stageLibraries: Set = ["LPValidate", "LPPlan", "LPIncident", "LPApply", "LPRegress", "LPQuery"]
+    static let stageLibraries: Set = ["LPValidate", "LPPlan", "LPIncident", "LPApply", "LPRegress", "LPQuery", "LPRelease"]
     /// System modules anyone may import.
     static let system: Set = ["Foundation", "Glibc", "Dispatch", "Synchronization"]
 
@@ -20,12 +20,14 @@ final class ModuleGraphTests: XCTestCase {
             "LPModel": ["LPCore", "LPState"],
             "LPIndex": ["LPCore", "LPState", "LPModel", "CSQLite"],
             "LPStage": ["LPCore", "LPState", "LPModel", "LPIndex"],
+            "LPHTTPClient": ["LPCore", "CCurl"],
             "LPValidate": kit.union(["CArchive"]),
             "LPPlan": kit,
             "LPIncident": kit,
             "LPApply": kit.union(["LPIncident"]),
             "LPRegress": kit.union(["LPIncident"]),
             "LPQuery": kit.union(["LPIncident"]),
+            "LPRelease": kit.union(["LPIncident", "LPApply", "LPHTTPClient"]),
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
             "x07lp-stages": stageLibraries.union(["LPStage"]),
@@ -38,7 +40,8 @@ final class ModuleGraphTests: XCTestCase {
             "lp-mcp": ["LPMCP", "LPStage"],
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
-                                      ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery")] {
+                                      ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery"),
+                                      ("lp-release", "LPRelease")] {
             table[executable] = [library, "LPStage"]
         }
         return table

@@ -16,7 +16,7 @@ import XCTest
 /// its exit codes; every flag the help lists is one the command accepts, and others are refused.
 /// Every x07lp verb has help naming its flags, and `--explain` prints the pipeline of each flow.
 final class HelpTests: XCTestCase {
-    static let stages = ["lp-validate", "lp-plan", "lp-apply", "lp-incident", "lp-regress", "lp-query"]
+    static let stages = ["lp-validate", "lp-plan", "lp-apply", "lp-incident", "lp-regress", "lp-query", "lp-release"]
 
     /// Command word paths listed in a stage's overview (`COMMANDS:` section).
     func commands(of stage: String) throws -> [[String]] {
@@ -95,9 +95,10 @@ final class HelpTests: XCTestCase {
         (["deploy", "rollback"], ["--deployment-id", "--reason", "--signing-key"]),
         (["deploy", "promote"], ["--deployment-id", "--reason", "--signing-key"]),
         (["deploy", "rerun"], ["--deployment-id", "--from-step", "--reason", "--signing-key"]),
-        (["incident", "capture"], ["--deployment-id", "--app-id", "--env", "--request", "--response", "--trace",
+        (["incident", "capture"], ["--deployment-id", "--release", "--app-id", "--env", "--request", "--response", "--trace",
                                    "--classification", "--source", "--reason"]),
-        (["incident", "list"], ["--deployment-id", "--app-id", "--env", "--limit"]),
+        (["incident", "list"], ["--deployment-id", "--release", "--app-id", "--env", "--native-only", "--native-classification",
+                                "--limit"]),
         (["incident", "get"], ["--incident-id"]),
         (["incident", "resolve"], ["--incident-id", "--reason"]),
         (["regress", "from-incident"], ["--incident-id", "--name", "--out-dir", "--dry-run"]),
@@ -115,6 +116,19 @@ final class HelpTests: XCTestCase {
         (["state", "verify"], ["--clean-temp"]),
         (["index", "rebuild"], []),
         (["help", "exit-codes"], []),
+        (["device", "release-create"], ["--provider-profile", "--package-manifest", "--package-report", "--out", "--slo-profile",
+                                        "--metrics-window-seconds", "--metrics-on-fail"]),
+        (["device", "release-validate"], ["--plan", "--provider-profile"]),
+        (["device", "release-run"], ["--plan", "--provider-profile", "--package-manifest"]),
+        (["device", "release-query"], ["--release", "--latest", "--view"]),
+        (["device", "release-observe"], ["--release", "--reason"]),
+        (["device", "release-pause"], ["--release", "--reason"]),
+        (["device", "release-resume"], ["--release", "--reason"]),
+        (["device", "release-halt"], ["--release", "--reason"]),
+        (["device", "release-stop"], ["--release", "--reason"]),
+        (["device", "release-complete"], ["--release", "--reason"]),
+        (["device", "release-rollback"], ["--release", "--reason"]),
+        (["device", "release-rerun"], ["--release", "--reason", "--from-step"]),
     ]
 
     func testEveryWrapperVerbHasHelpNamingEachFlagItAccepts() throws {
@@ -160,6 +174,9 @@ final class HelpTests: XCTestCase {
             (["platform", "kill"], reason, ["lp-apply"]),
             (["platform", "unkill"], reason, ["lp-apply"]),
             (["route"], id + ["--route-key", "user-1"], ["lp-query"]),
+            (["device", "release-run"], ["--plan", "plan.json"], ["lp-release"]),
+            (["device", "release-query"], ["--release", "lpdrexec_x", "--view", "full"], ["lp-query"]),
+            (["device", "release-pause"], ["--release", "lpdrexec_x"] + reason, ["lp-release"]),
         ]
         for (verb, args, stages) in flows {
             let label = (["x07lp", "--explain"] + verb).joined(separator: " ")
@@ -186,7 +203,7 @@ final class HelpTests: XCTestCase {
         let wrapper = try StageProcess.x07lp(["--help"])
         XCTAssertEqual(wrapper.status, 0)
         for verb in ["deploy accept", "deploy run", "deploy pause", "app kill", "platform kill", "state verify", "schema list",
-                     "canon", "digest", "help exit-codes", "--explain"] {
+                     "canon", "digest", "help exit-codes", "--explain", "device release-run", "device release-query"] {
             XCTAssertTrue(wrapper.stdoutText.contains(verb), verb)
         }
         let unknown = try StageProcess.x07lp(["frobnicate"])

@@ -5,6 +5,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
     case usage = 2
     case invalidInput = 3
     case httpNotFound = 4
+    case releaseNotReady = 10
     case digestMismatch = 12
     case gateRejected = 13
     case sloRollback = 14
@@ -26,13 +27,14 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .usage: return "usage error, or a named file, record or id was not found"
         case .invalidInput: return "invalid input document (JSON, UTF-8, size, schema or schema_version)"
         case .httpNotFound: return "x07lpd: no such endpoint"
+        case .releaseNotReady: return "a device release plan is invalid for its provider, or its package is not ready for release"
         case .digestMismatch: return "digest mismatch or broken pack seal"
         case .gateRejected: return "an intake gate rejected the change; on x07lpd: the app/env lease is held, or a required secret is missing"
         case .sloRollback: return "SLO analysis rolled the deployment back"
         case .retryBudgetExhausted: return "analysis stayed inconclusive until the retry budget ran out"
         case .metricsMissing: return "no metrics snapshot left for an analysis step"
         case .stateLocked: return "state directory locked by another writer, or a concurrent change"
-        case .killSwitchEngaged: return "an app or platform kill switch blocks this run"
+        case .killSwitchEngaged: return "a run was stopped from outside: an app or platform kill switch blocks it, or a device release failed at the store or its automation is stopped"
         case .stateCorrupt: return "state verification found a damaged or inconsistent record"
         case .unsupportedPlanStep: return "the plan has a step this engine does not know"
         case .remoteTransport: return "the x07lpd request could not be made or answered (transport, TLS, or a response that is not a report)"

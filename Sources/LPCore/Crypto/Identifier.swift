@@ -4,6 +4,8 @@
 public enum IdentifierPrefix: String, CaseIterable, Sendable {
     case run = "lprun", execution = "lpexec", decision = "lpdec", action = "lpact"
     case incident = "lpinc", regression = "lpreg", plan = "lpplan"
+    /// Device releases: plans, runs and executions of `lp-release`.
+    case devicePlan = "lpdrplan", deviceRun = "lpdrrun", deviceExecution = "lpdrexec"
 }
 
 public enum Identifier {

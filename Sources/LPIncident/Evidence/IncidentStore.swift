@@ -26,6 +26,9 @@ public struct IncidentStore {
         public var diagCodes: [String] = []
         /// Further evidence (an SLO report, a snapshot) linked from the bundle.
         public var refs: [TypedRef] = []
+        /// Documents stored with the incident and linked from the bundle's refs (a device's
+        /// `x07.web_ui.trace`, which the bundle's `trace` member cannot hold).
+        public var attachments: [(document: JSON, kind: String, label: String)] = []
         public var windowStartUnixMs: Int64?
 
         public init(meta: IncidentMeta) { self.meta = meta }
@@ -45,6 +48,12 @@ public struct IncidentStore {
 
     /// Writes a new incident, or returns the one an identical earlier capture wrote.
     public func capture(_ capture: Capture) throws -> Stored {
+        try state.write { tx in try self.capture(capture, in: tx) }
+    }
+
+    /// The same, inside a caller's transaction (a release step that fails captures its incident
+    /// with the step's records).
+    public func capture(_ capture: Capture, in tx: WriteTransaction) throws -> Stored {
         let meta = capture.meta
         let app = meta.target.app_id, env = meta.target.environment
         func stored(_ document: JSON?) -> IncidentBundle.Capture? {
@@ -52,16 +61,15 @@ public struct IncidentStore {
         }
         let request = stored(capture.request), response = stored(capture.response), trace = stored(capture.trace)
         let id = Identifier.make(.incident, parts: [
-            meta.deployment_id ?? "-", app, env, meta.classification, meta.source, request?.digest.sha256 ?? "-",
+            meta.deployment_id ?? meta.release_exec_id ?? "-", app, env, meta.classification, meta.source, request?.digest.sha256 ?? "-",
             response?.digest.sha256 ?? "-", trace?.digest.sha256 ?? "-", capture.reason ?? "-", String(meta.captured_unix_ms),
-        ] + capture.refs.map(\.digest.sha256))
+        ] + capture.refs.map(\.digest.sha256) + capture.attachments.map { DigestRef(of: $0.document).sha256 })
         let location = IncidentLocation(app: app, env: env, id: id)
-
-        return try state.write { tx in
+        do {
             // The same capture again returns what it wrote (a damaged one is an error, never
             // overwritten); one that a crash left without its meta is written to the end.
-            if state.exists(location.bundlePath), state.exists(location.metaPath) {
-                let existing = try load(location)
+            if tx.exists(location.bundlePath), tx.exists(location.metaPath) {
+                let existing = try load(location, from: tx)
                 return Stored(location: location, bundle: existing.bundle, bundleRef: existing.bundleRef, meta: existing.meta,
                               artifacts: [], created: false)
             }
@@ -71,6 +79,11 @@ public struct IncidentStore {
                 if let document { artifacts.append(try tx.putBlob(document, logicalName: name)) }
             }
             var refs = capture.refs
+            for attachment in capture.attachments {
+                let ref = try tx.putBlob(attachment.document, logicalName: "incident." + attachment.label)
+                artifacts.append(ref)
+                refs.append(TypedRef(kind: attachment.kind, digest: ref.digest, label: attachment.label))
+            }
             var diagCodes = capture.diagCodes
             if !capture.removals.isEmpty {
                 let report: JSON = ["schema_version": .string(Self.redactionSchema), "incident_id": .string(id),
@@ -81,13 +94,20 @@ public struct IncidentStore {
                 refs.append(TypedRef(kind: Self.redactionSchema, digest: ref.digest, label: "redaction"))
                 diagCodes.append("LP_INCIDENT_REDACTED")
             }
-            let bundle = IncidentBundle(
+            var bundle = IncidentBundle(
                 incident_id: id, created_unix_ms: meta.captured_unix_ms, app_id: app,
                 environment: IncidentBundle.environmentSelector(env),
                 window: .init(start_unix_ms: min(capture.windowStartUnixMs ?? meta.captured_unix_ms, meta.captured_unix_ms),
                               end_unix_ms: meta.captured_unix_ms),
                 deploy_execution: meta.deployment_id.map { .init(exec_id: $0) }, request: request, response: response,
                 trace: trace, diag_codes: diagCodes, refs: refs, notes: capture.reason)
+            bundle.release_plan_id = meta.release_plan_id
+            bundle.release_exec_id = meta.release_exec_id
+            bundle.target_kind = meta.target_kind
+            bundle.provider_kind = meta.provider_kind
+            bundle.package_manifest_sha256 = meta.package_manifest_sha256
+            bundle.native_classification = meta.native_classification
+            bundle.native_context = meta.native_context
             let bundleJSON = try JSON(encoding: bundle)
             let bundleRef = try tx.writeRecord(bundleJSON, at: location.bundlePath, logicalName: "lp.incident.bundle")
             artifacts.append(bundleRef)
@@ -106,6 +126,9 @@ public struct IncidentStore {
                     execMeta.incident_count_total += 1
                     execMeta.incident_count_open += 1
                 }
+            }
+            if let releaseId = meta.release_exec_id {
+                try linkRelease(releaseId, .init(id: id, meta: meta, reason: capture.reason ?? ""), nowUnixMs: meta.captured_unix_ms, in: tx)
             }
             return Stored(location: location, bundle: bundleJSON, bundleRef: bundleRef, meta: meta, artifacts: artifacts,
                           created: true)
@@ -169,6 +192,10 @@ public struct IncidentStore {
             if !wasResolved, meta.incident_status == .resolved, let deploymentId = meta.deployment_id {
                 try updateExecution(deploymentId, nowUnixMs: nowUnixMs, in: tx) { $0.incident_count_open = max(0, $0.incident_count_open - 1) }
             }
+            if let releaseId = meta.release_exec_id {
+                try linkRelease(releaseId, .init(id: id, meta: meta, reason: loaded.bundle["notes"]?.stringValue ?? ""),
+                                nowUnixMs: nowUnixMs, in: tx)
+            }
             return (meta, artifacts)
         }
     }
@@ -181,6 +208,17 @@ public struct IncidentStore {
             var meta = try ExecutionMetaLocal.current(of: execution, state: state, nowUnixMs: nowUnixMs)
             change(&meta)
             execution.meta = .local(meta)
+        }
+    }
+
+    /// Links the incident to its device release (its counts and native health follow).
+    func linkRelease(_ execId: String, _ incident: DeviceReleaseExecution.LinkedIncident, nowUnixMs: Int64,
+                     in tx: WriteTransaction) throws {
+        let store = DeviceExecutionStore(state: state)
+        guard store.exists(execId, in: tx) else { return }
+        try store.update(execId, in: tx) { execution in
+            execution.meta.link(incident)
+            execution.meta.updated_unix_ms = max(execution.meta.updated_unix_ms, nowUnixMs)
         }
     }
 
@@ -207,9 +245,10 @@ public struct IncidentStore {
         public var metaRef: ArtifactRef
     }
 
-    public func load(_ location: IncidentLocation) throws -> Loaded {
+    public func load(_ location: IncidentLocation, from reader: (any StateReading)? = nil) throws -> Loaded {
+        let reader = reader ?? state
         func record(_ relative: String, _ logicalName: String) throws -> (JSON, ArtifactRef) {
-            let bytes = try state.read(relative)
+            let bytes = try reader.read(relative)
             let json: JSON
             do { json = try JSONParser.parse(bytes) } catch {
                 throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.path(relative)): \(error)")

@@ -95,7 +95,8 @@ public enum Redaction {
                     return result
                 })
             }
-            for part in ["ui_dispatch", "ui_frame"] {
+            // x07.app.trace steps carry ui_dispatch and ui_frame; x07.web_ui.trace steps env and frame.
+            for part in ["ui_dispatch", "ui_frame", "env", "frame"] {
                 guard case .object(var ui)? = parts[part] else { continue }
                 var names: [String] = []
                 for (key, value) in ui {

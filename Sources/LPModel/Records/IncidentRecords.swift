@@ -40,6 +40,14 @@ public struct IncidentBundle: Codable, Equatable, Sendable {
     public var diag_codes: [String]
     public var refs: [TypedRef]
     public var notes: String?
+    // Device releases (absent for deployments).
+    public var release_plan_id: String?
+    public var release_exec_id: String?
+    public var target_kind: ReleaseTarget?
+    public var provider_kind: StoreProviderKind?
+    public var package_manifest_sha256: String?
+    public var native_classification: NativeClassification?
+    public var native_context: NativeContext?
 
     public init(incident_id: String, created_unix_ms: Int64, app_id: String, environment: JSON, window: Window,
                 deploy_execution: Execution?, request: Capture?, response: Capture?, trace: Capture?, diag_codes: [String],
@@ -73,6 +81,12 @@ public struct IncidentMeta: Codable, Equatable, Sendable {
         "platform_kill",
     ]
     public static let sources = ["router", "runtime", "slo", "manual", "control_plane"]
+    /// What an incident of a device release may be classified as (the five native classes, the
+    /// release's own, the legacy device names) and where it may come from.
+    public static let releaseClassifications = ["manual_capture", "device_release_gate_failed", "device_release_provider_failed"]
+        + NativeClassification.allCases.map(\.rawValue)
+        + ["device_policy_violation", "device_webview_crash", "device_bridge_parse", "device_js_unhandled", "device_crash_spike"]
+    public static let releaseSources = ["device_host", "device_release", "telemetry", "manual"]
 
     /// open → regression_generated → resolved (open → resolved directly too).
     public enum Status: String, Codable, Sendable {
@@ -98,6 +112,16 @@ public struct IncidentMeta: Codable, Equatable, Sendable {
     @Nullable public var regression_id: String?
     public var regression_status: String
     public var signature_status: RecordedSignatureStatus
+    // Device releases (absent for deployments).
+    public var release_plan_id: String?
+    public var release_exec_id: String?
+    public var package_digest: DigestRef?
+    public var device_release: DeviceReleaseLink?
+    public var target_kind: ReleaseTarget?
+    public var provider_kind: StoreProviderKind?
+    public var package_manifest_sha256: String?
+    public var native_classification: NativeClassification?
+    public var native_context: NativeContext?
 
     public init(classification: String, source: String, deploymentId: String?, runId: String, appId: String, environment: String,
                 capturedUnixMs: Int64) {

@@ -21,6 +21,8 @@ struct ExecutionChecks {
         var incidents: [String: (bundle: JSON?, meta: JSON?)] = [:]
         /// Executions: (path, document).
         var executions: [(path: String, document: JSON)] = []
+        /// Device release executions: (path, document).
+        var deviceExecutions: [(path: String, document: JSON)] = []
 
         mutating func add(_ file: RecordFile, _ document: JSON) {
             switch file.kind {
@@ -29,13 +31,14 @@ struct ExecutionChecks {
             case .incidentMeta: incidents[Self.directory(file.path), default: (nil, nil)].meta = document
             case .incidentBundle: incidents[Self.directory(file.path), default: (nil, nil)].bundle = document
             case .execution: executions.append((file.path, document))
+            case .deviceExecution: deviceExecutions.append((file.path, document))
             default: break
             }
         }
 
         /// True for the record kinds the cross-checks need to keep in memory.
         static func keeps(_ kind: RecordFile.Kind) -> Bool {
-            [.decision, .controlAction, .incidentMeta, .incidentBundle, .execution].contains(kind)
+            [.decision, .controlAction, .incidentMeta, .incidentBundle, .execution, .deviceExecution].contains(kind)
         }
 
         static func directory(_ path: String) -> String {
@@ -66,6 +69,7 @@ struct ExecutionChecks {
             findings += check(execution: execution, path: path)
         }
         findings += controlReceipts()
+        findings += DeviceReleaseChecks(evidence: evidence, trustedKeys: trustedKeys).check()
         return findings
     }
 
@@ -210,7 +214,8 @@ struct ExecutionChecks {
     /// (both are written in one transaction).
     private func controlReceipts() -> [StateFinding] {
         evidence.decisions.sorted { $0.key < $1.key }.compactMap { id, decision in
-            guard (decision["kind"]?.stringValue ?? "").hasPrefix("control."),
+            let kind = decision["kind"]?.stringValue ?? ""
+            guard kind.hasPrefix("control.") || DeviceDecisionKind.isControl(kind),
                   !(decision["integrity"]?["signatures"]?.arrayValue ?? []).isEmpty else { return nil }
             let path = StateDirectory.decisionRecord(id)
             guard let actionId = decision["meta"]?["action_id"]?.stringValue else {

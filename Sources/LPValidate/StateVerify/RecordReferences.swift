@@ -47,7 +47,16 @@ enum RecordReferences {
         case .decision:
             refs += typedList(record["evidence"], at: root.appending("evidence"))
             refs += typed(record["subject"]?["artifact"], at: root.appending("subject").appending("artifact"))
-        case .plan, .controlAction, .killSwitch, .incidentBundle, .incidentMeta, .regression:
+        case .deviceExecution:
+            for (i, step) in (record["steps"]?.arrayValue ?? []).enumerated() {
+                refs += typedList(step["evidence"], at: root.appending("steps").appending(i).appending("evidence"))
+            }
+            if let planId = record["plan_id"]?.stringValue {
+                refs.append(.file(pointer: root.appending("plan_id"), path: DeviceReleasePaths.plan(planId),
+                                  digest: digest(record["plan"]?["digest"])))
+            }
+        case .plan, .controlAction, .killSwitch, .incidentBundle, .incidentMeta, .regression, .devicePlan, .deviceProvider,
+             .devicePackageManifest, .devicePackageReport, .deviceSLOProfile, .deviceEvidence, .deviceMetricsSnapshot:
             break
         }
         return refs

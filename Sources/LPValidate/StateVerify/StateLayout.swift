@@ -26,6 +26,9 @@ enum StateArea: Equatable {
 struct RecordFile: Equatable {
     enum Kind: Equatable {
         case run, decision, execution, plan, controlAction, killSwitch, incidentBundle, incidentMeta, regression
+        // device releases (`device_release/`)
+        case devicePlan, deviceExecution, deviceProvider, devicePackageManifest, devicePackageReport, deviceSLOProfile
+        case deviceEvidence, deviceMetricsSnapshot
     }
 
     var path: String
@@ -81,12 +84,36 @@ enum StateLayout {
             return file(.incidentBundle, "lp.incident.bundle", "incident_id", parts[3])
         case ("incidents", 5) where name == IncidentLocation.metaFile:
             return file(.incidentMeta, "lp.incident.bundle.meta.local")
+        case (DeviceReleasePaths.root, _):
+            return deviceRecord(path, parts, name, stem)
         case ("regressions", let n) where n >= 3:
             switch (n, name) {
             case (3, "request.json"): return file(.regression, "lp.regression.request", "regression_id", parts[1])
             case (3, "result.json"): return file(.regression, "lp.regression.run.result", "regression_id", parts[1])
             default: return file(.regression, nil)
             }
+        default: return nil
+        }
+    }
+
+    /// `device_release/...` (docs/device-release.md#state). The package copies are opaque files
+    /// except their manifests; telemetry exports (`.jsonl`) are input, not records.
+    private static func deviceRecord(_ path: String, _ parts: [String], _ name: String, _ stem: String) -> RecordFile? {
+        func file(_ kind: RecordFile.Kind, _ schema: String?, _ idField: String? = nil) -> RecordFile {
+            RecordFile(path: path, kind: kind, expectedSchema: schema, idField: idField, expectedId: idField == nil ? nil : stem)
+        }
+        switch (parts.count, parts[1]) {
+        case (3, "plans"): return file(.devicePlan, "lp.device.release.plan", "plan_id")
+        case (3, "executions"): return file(.deviceExecution, "lp.device.release.execution", "exec_id")
+        case (3, "providers"): return file(.deviceProvider, "lp.device.store.provider.profile", "provider_id")
+        case (3, "packages"): return file(.devicePackageManifest, "x07.device.package.manifest")
+        case (3, "package_reports"): return file(.devicePackageReport, "x07.wasm.device.package.report")
+        case (3, "slo_profiles"): return file(.deviceSLOProfile, "x07.slo.profile")
+        case (3, "evidence"): return file(.deviceEvidence, nil)
+        case (4, "telemetry") where name.hasPrefix("analysis."): return file(.deviceMetricsSnapshot, "x07.metrics.snapshot")
+        case (4, "package_sources") where name == DeviceReleasePaths.sourceManifestFile,
+             (4, "packages") where name == DeviceReleasePaths.stagedManifestFile:
+            return file(.devicePackageManifest, "x07.device.package.manifest")
         default: return nil
         }
     }
