@@ -79,6 +79,7 @@ public enum VerbCatalog {
         VerbSpec("device release-stop", "signed controls of a device release (lp-release)", ["release_stop"], line: deviceControls),
         VerbSpec("device release-rerun", "a new execution of a release's plan (lp-release)", ["release_rerun"]),
         VerbSpec("device release-query", "summary, timeline, decisions or full of a device release (lp-query)", ["query_device_release"]),
+        VerbSpec("secret store-pack", "seal a plaintext secret store for x07lpd (x07lpd; its flags: x07lpd secret store-pack --help)", []),
         VerbSpec("mcp serve", "MCP server over stdio for agents (lp-mcp; its flags: lp-mcp --help)", []),
     ]
 

@@ -11,9 +11,10 @@ import Glibc
 /// tokens (hashes only) and its encrypted secret store.
 enum CredentialCommands {
     static func simple(_ words: [String], _ summary: String, usage: String, options: [OptionSpec], example: String,
-                       body: @escaping @Sendable (StageContext) throws -> StageOutput) -> StageCommand {
+                       report: String? = nil, body: @escaping @Sendable (StageContext) throws -> StageOutput) -> StageCommand {
         StageCommand(words: words,
-                     spec: CommandSpec(name: "x07lpd " + words.joined(separator: " "), reportCommand: "x07lpd " + words.joined(separator: " "),
+                     spec: CommandSpec(name: "x07lpd " + words.joined(separator: " "),
+                                       reportCommand: report ?? "x07lpd " + words.joined(separator: " "),
                                        summary: summary, usage: [usage], options: options, examples: [example],
                                        exitCodes: [.ok, .usage, .digestMismatch]),
                      body: body)
@@ -84,7 +85,7 @@ enum CredentialCommands {
             let path = SecretStore.path(state: state, environment: environment)
             return (path, key, try SecretStore.load(path: path, key: key))
         } catch let error as ServeError {
-            throw LPError(.digestMismatch, code: "LP_REMOTE_SECRET_STORE_INVALID", String(describing: error.localizedMessage))
+            throw LPError(.digestMismatch, code: "LP_REMOTE_SECRET_STORE_INVALID", error.localizedMessage)
         }
     }
 
@@ -106,7 +107,7 @@ enum CredentialCommands {
         let value = String(decoding: try InputDocument.readAll(fd: STDIN_FILENO, limit: 1 << 20, name: "stdin"), as: UTF8.self)
             .trimmingCharacters(in: .newlines)
         guard !value.isEmpty else { throw LPError(.usage, code: "LP_USAGE", "the secret's value (stdin) is empty") }
-        store.scopes[scope.label, default: [:]][id] = value
+        store.set(id, value, in: scope)
         try store.save(path: path, key: key)
         return StageOutput(result: ["scope": .string(scope.label), "id": .string(id), "stored": true])
     }
@@ -115,9 +116,7 @@ enum CredentialCommands {
                                    usage: "x07lpd secret list --state-dir DIR", options: [],
                                    example: "x07lpd secret list --state-dir /var/lib/x07lpd") { ctx in
         let store = try openStore(ctx).store
-        let items = store.scopes.keys.sorted().flatMap { label in
-            (store.scopes[label] ?? [:]).keys.sorted().map { JSON.object(["scope": .string(label), "id": .string($0)]) }
-        }
+        let items = store.entries.map { JSON.object(["scope": .string($0.scope), "id": .string($0.id)]) }
         return StageOutput(result: ["secrets": .array(items)])
     }
 
@@ -127,11 +126,29 @@ enum CredentialCommands {
         let scope = try scope(ctx)
         let id = try ctx.arguments.required("--id", ctx.spec)
         var (path, key, store) = try openStore(ctx)
-        guard store.scopes[scope.label]?.removeValue(forKey: id) != nil else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no secret \(id) in \(scope.label)")
-        }
-        if store.scopes[scope.label]?.isEmpty == true { store.scopes[scope.label] = nil }
+        guard store.contains(id, in: scope) else { throw LPError(.usage, code: "LP_NOT_FOUND", "no secret \(id) in \(scope.label)") }
+        store.set(id, nil, in: scope)
         try store.save(path: path, key: key)
         return StageOutput(result: ["scope": .string(scope.label), "id": .string(id), "removed": true])
+    }
+
+    static let secretStorePack = simple(["secret", "store-pack"], "seal a plaintext secret store document into the encrypted store file",
+                                        usage: "X07LP_REMOTE_SECRET_MASTER_KEY_FILE=KEY x07lpd secret store-pack --input PLAIN.json --output STORE.enc.json",
+                                        options: [OptionSpec("--input", value: "FILE", "an lp.remote.secret.store.internal@0.1.0 document"),
+                                                  OptionSpec("--output", value: "FILE", "the encrypted store to write (0600, atomically)")],
+                                        example: "X07LP_REMOTE_SECRET_MASTER_KEY_FILE=master.key x07lpd secret store-pack --input plain.json --output store.enc.json",
+                                        report: "secret store pack") { ctx in
+        let input = LifecycleCommands.absolute(try ctx.arguments.required("--input", ctx.spec))
+        let output = LifecycleCommands.absolute(try ctx.arguments.required("--output", ctx.spec))
+        do {
+            let key = try SecretStore.masterKey(environment: ctx.environment)
+            guard let plain = try? JSONParser.parse(InputDocument.readFile(input, limit: 16 << 20)) else {
+                throw ServeError.secretStoreInvalid("\(input) is not a JSON document")
+            }
+            try SecretStore(plaintext: plain).save(path: output, key: key)
+        } catch let error as ServeError {
+            throw LPError(.digestMismatch, code: "LP_REMOTE_SECRET_STORE_INVALID", error.localizedMessage)
+        }
+        return StageOutput(result: ["input": .string(input), "output": .string(output)])
     }
 }

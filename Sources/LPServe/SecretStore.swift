@@ -34,16 +34,26 @@ public enum SecretScope: Equatable, Sendable {
 }
 
 /// The daemon's encrypted secret store: one file (0600) holding AES-256-GCM of the canonical
-/// plaintext `{schema_version, scopes: {label: {id: value}}}` under a 32-byte master key read
-/// from the file `X07LP_REMOTE_SECRET_MASTER_KEY_FILE` names (hex, 0600). Values leave it only
-/// to the process that needs them; lists and reports carry ids and scope labels.
+/// plaintext `lp.remote.secret.store.internal@0.1.0` under a 32-byte master key read from the
+/// file `X07LP_REMOTE_SECRET_MASTER_KEY_FILE` names (hex, 0600). The plaintext keeps the
+/// reference's layout (`apps.A.envs.E`, `apps.A.defaults`, `envs.E`, `targets.T`, and any other
+/// member such as `device`), so `secret store-pack` seals a reference store as it is. Values
+/// leave it only to the process that needs them; lists and reports carry ids and scope labels.
 public struct SecretStore: Sendable {
-    public var scopes: [String: [String: String]] = [:]
+    public private(set) var document: [String: JSON] = ["schema_version": .string(plaintextSchema)]
 
     public static let plaintextSchema = "lp.remote.secret.store.internal@0.1.0"
     public static let envelopeSchema = "lp.remote.secret.store.encrypted.internal@0.1.0"
 
     public init() {}
+
+    /// A plaintext store document (`secret store-pack`'s input): an object with the schema.
+    public init(plaintext: JSON) throws {
+        guard case .object(let members) = plaintext, members["schema_version"]?.stringValue == Self.plaintextSchema else {
+            throw ServeError.secretStoreInvalid("the plaintext is not an \(Self.plaintextSchema) document")
+        }
+        document = members
+    }
 
     public static func path(state root: String, environment: [String: String]) -> String {
         environment["X07LP_REMOTE_SECRET_STORE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/.x07lpd/secrets.enc.json"
@@ -82,22 +92,14 @@ public struct SecretStore: Sendable {
         do { plain = try AESGCM.open(Array(sealed), nonce: Array(nonce), key: key) } catch {
             throw ServeError.secretStoreInvalid("the secret store does not open with the master key")
         }
-        guard let document = try? JSONParser.parse(plain), document["schema_version"]?.stringValue == plaintextSchema,
-              case .object(let members)? = document["scopes"] else {
-            throw ServeError.secretStoreInvalid("the secret store's plaintext is not an \(plaintextSchema) document")
+        guard let document = try? JSONParser.parse(plain) else {
+            throw ServeError.secretStoreInvalid("the secret store's plaintext is not JSON")
         }
-        var store = SecretStore()
-        for (label, entries) in members {
-            guard case .object(let values) = entries else { continue }
-            store.scopes[label] = values.compactMapValues(\.stringValue)
-        }
-        return store
+        return try SecretStore(plaintext: document)
     }
 
     public func save(path: String, key: [UInt8]) throws {
-        let plain = JSON.object(["schema_version": .string(Self.plaintextSchema),
-                                 "scopes": .object(scopes.mapValues { .object($0.mapValues(JSON.string)) })])
-        let (nonce, sealed) = try AESGCM.seal(plain.canonicalBytes, key: key)
+        let (nonce, sealed) = try AESGCM.seal(JSON.object(document).canonicalBytes, key: key)
         let envelope: JSON = ["schema_version": .string(Self.envelopeSchema), "alg": "aes-256-gcm",
                               "nonce_b64": .string(Data(nonce).base64EncodedString()),
                               "ciphertext_b64": .string(Data(sealed).base64EncodedString())]
@@ -105,12 +107,66 @@ public struct SecretStore: Sendable {
         _ = try AtomicFile.write(envelope.canonicalBytes + [0x0A], to: path)
     }
 
-    /// The scope that resolves `id` for a deployment of `app` to `env` through target `target`.
-    public func resolve(_ id: String, app: String, env: String, target: String) -> SecretScope? {
-        let order: [SecretScope] = [.appEnv(app: app, env: env), .app(app), .env(env), .target(target)]
-        return order.first { scope in
-            guard let value = scopes[scope.label]?[id] else { return false }
-            return !value.trimmingCharacters(in: .whitespaces).isEmpty
+    /// Where `secret set` keeps a scope's values (the first place of its kind in the lookup order).
+    static func place(_ scope: SecretScope) -> [String] {
+        switch scope {
+        case .appEnv(let app, let env): return ["apps", app, "envs", env]
+        case .app(let app): return ["apps", app, "defaults"]
+        case .env(let env): return ["envs", env]
+        case .target(let target): return ["targets", target]
         }
+    }
+
+    func object(at path: [String]) -> [String: JSON] {
+        var node = JSON.object(document)
+        for key in path { node = node[key] ?? [:] }
+        return node.objectValue ?? [:]
+    }
+
+    public mutating func set(_ id: String, _ value: String?, in scope: SecretScope) {
+        func update(_ node: JSON, _ path: ArraySlice<String>) -> JSON {
+            var members = node.objectValue ?? [:]
+            guard let first = path.first else {
+                members[id] = value.map(JSON.string)
+                return .object(members)
+            }
+            members[first] = update(members[first] ?? [:], path.dropFirst())
+            if members[first]?.objectValue?.isEmpty == true { members[first] = nil }
+            return .object(members)
+        }
+        document = update(.object(document), ArraySlice(Self.place(scope))).objectValue ?? [:]
+        document["schema_version"] = .string(Self.plaintextSchema)
+    }
+
+    public func contains(_ id: String, in scope: SecretScope) -> Bool { object(at: Self.place(scope))[id] != nil }
+
+    /// Every (scope, id) kept in the `secret set` places, sorted.
+    public var entries: [(scope: String, id: String)] {
+        var out: [(String, String)] = []
+        for (app, node) in object(at: ["apps"]) {
+            for (env, values) in node["envs"]?.objectValue ?? [:] {
+                out += (values.objectValue ?? [:]).keys.map { (SecretScope.appEnv(app: app, env: env).label, $0) }
+            }
+            out += (node["defaults"]?.objectValue ?? [:]).keys.map { (SecretScope.app(app).label, $0) }
+        }
+        for (env, values) in object(at: ["envs"]) { out += (values.objectValue ?? [:]).keys.map { (SecretScope.env(env).label, $0) } }
+        for (target, values) in object(at: ["targets"]) {
+            out += (values.objectValue ?? [:]).keys.map { (SecretScope.target(target).label, $0) }
+        }
+        return out.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    /// The scope that resolves `id` for a deployment of `app` to `env` through target `target`,
+    /// in the order of SPEC-remote §2.7; a blank value does not count.
+    public func resolve(_ id: String, app: String, env: String, target: String) -> SecretScope? {
+        let order: [([String], SecretScope)] = [
+            (["apps", app, "envs", env], .appEnv(app: app, env: env)), (["apps", app, "environments", env], .appEnv(app: app, env: env)),
+            (["apps", app, "defaults"], .app(app)), (["apps", app], .app(app)),
+            (["envs", env], .env(env)), (["environments", env], .env(env)), (["targets", target], .target(target)),
+        ]
+        return order.first { path, _ in
+            guard let value = object(at: path)[id]?.stringValue else { return false }
+            return !value.trimmingCharacters(in: .whitespaces).isEmpty
+        }?.1
     }
 }

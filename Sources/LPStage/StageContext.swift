@@ -36,7 +36,7 @@ public struct StageContext {
         }
         self.clock = LogicalClock(pinnedBase: pinned)
         try StageOptions.checkTarget(arguments)
-        _ = try OutputFormat.requested(arguments)
+        _ = try OutputFormat.requested(arguments, spec: spec)
     }
 
     /// The stage's input document from `--in FILE` or stdin.

@@ -67,7 +67,7 @@ public enum StageRunner {
         if spec.option(named: "--watch") != nil, rest.contains("--watch") { watch(command, rest, environment: environment) }
         let execution = execute(command, rest, environment: environment, stdin: nil)
         let report = rest.contains("--report") || rest.contains("--json")
-        let format = OutputFormat.effective(execution.context.flatMap { try? OutputFormat.requested($0.arguments) },
+        let format = OutputFormat.effective(execution.context.flatMap { try? OutputFormat.requested($0.arguments, spec: spec) },
                                             hasView: command.view != nil)
         if !report, !execution.failed, format != .json, execution.output.rawBytes == nil {
             show(execution, view: command.view, wide: format == .wide)

@@ -49,7 +49,7 @@ final class ServeRequestTests: XCTestCase {
         let dir = StageProcess.temporaryDirectory()
         let key = try AESGCM.randomBytes(32)
         var store = SecretStore()
-        store.scopes["app:shop"] = ["api_key": "s3cr3t-value"]
+        store.set("api_key", "s3cr3t-value", in: .app("shop"))
         try store.save(path: dir + "/s.json", key: key)
         let raw = String(decoding: try InputDocument.readFile(dir + "/s.json", limit: 1 << 20), as: UTF8.self)
         XCTAssertFalse(raw.contains("s3cr3t-value"))
@@ -59,5 +59,31 @@ final class ServeRequestTests: XCTestCase {
         XCTAssertThrowsError(try SecretStore.load(path: dir + "/s.json", key: try AESGCM.randomBytes(32)))
         chmod(dir + "/s.json", 0o644)
         XCTAssertThrowsError(try SecretStore.load(path: dir + "/s.json", key: key))
+    }
+
+    /// `x07lp secret store-pack` seals a reference plaintext store as it is; it opens with the key
+    /// and resolves in the lookup order, and holds no value in clear.
+    func testStorePackSealsAReferencePlaintextStore() throws {
+        let dir = StageProcess.temporaryDirectory()
+        try Data((String(repeating: "ab", count: 32) + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/key"))
+        chmod(dir + "/key", 0o600)
+        let plain: JSON = ["schema_version": "lp.remote.secret.store.internal@0.1.0", "targets": ["t1": ["db": "v-target"]],
+                           "apps": ["shop": ["envs": ["prod": ["api_key": "v-app-env"]], "token": "v-app"]],
+                           "device": ["mock-beta-ios": "v-device"]]
+        try Data(plain.canonicalBytes).write(to: URL(fileURLWithPath: dir + "/plain.json"))
+        let packed = try StageProcess.x07lp(["secret", "store-pack", "--input", dir + "/plain.json", "--output", dir + "/store.enc.json", "--json"],
+                                            environment: ["X07LP_REMOTE_SECRET_MASTER_KEY_FILE": dir + "/key"])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        XCTAssertEqual(try JSONParser.parse(packed.stdout)["command"], "secret store pack")
+        let raw = String(decoding: try InputDocument.readFile(dir + "/store.enc.json", limit: 1 << 20), as: UTF8.self)
+        XCTAssertFalse(raw.contains("v-"), "a value is in clear")
+        let store = try SecretStore.load(path: dir + "/store.enc.json", key: try XCTUnwrap(Hex.decode(String(repeating: "ab", count: 32))))
+        XCTAssertEqual(store.resolve("api_key", app: "shop", env: "prod", target: "t1"), .appEnv(app: "shop", env: "prod"))
+        XCTAssertEqual(store.resolve("token", app: "shop", env: "prod", target: "t1"), .app("shop"))
+        XCTAssertEqual(store.resolve("db", app: "shop", env: "prod", target: "t1"), .target("t1"))
+        XCTAssertEqual(store.document["device"], ["mock-beta-ios": "v-device"])
+        let refused = try StageProcess.x07lp(["secret", "store-pack", "--input", dir + "/plain.json", "--output", dir + "/other.json"])
+        XCTAssertEqual(refused.status, 12, "no master key")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/other.json"))
     }
 }

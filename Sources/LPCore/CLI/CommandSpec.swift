@@ -52,6 +52,9 @@ public struct CommandSpec: Sendable {
         self.namesUpstreamCommand = namesUpstreamCommand
     }
 
+    /// The command declares an `--output` of its own (a file), before the common format option.
+    public var declaresOwnOutput: Bool { options.dropLast(CommonOptions.all.count).contains { $0.name == "--output" } }
+
     /// The option spelled `name`: by its name or one of its aliases.
     public func option(named name: String) -> OptionSpec? {
         options.first { $0.name == name } ?? options.first { $0.aliases.contains(name) }

@@ -9,9 +9,10 @@ import Glibc
 public enum OutputFormat: String, CaseIterable, Sendable {
     case json, table, wide
 
-    /// The format `--output` asks for, nil when not given; anything else is a usage error.
-    public static func requested(_ arguments: ParsedArguments) throws -> OutputFormat? {
-        guard let text = arguments.value("--output") else { return nil }
+    /// The format `--output` asks for, nil when not given (or when the command's own `--output`
+    /// names a file, as `secret store-pack`'s does); anything else is a usage error.
+    public static func requested(_ arguments: ParsedArguments, spec: CommandSpec) throws -> OutputFormat? {
+        guard !spec.declaresOwnOutput, let text = arguments.value("--output") else { return nil }
         guard let format = OutputFormat(rawValue: text) else {
             throw LPError(.usage, code: "LP_USAGE",
                           "--output is one of \(allCases.map(\.rawValue).joined(separator: ", ")), got \"\(text.prefix(40))\"")

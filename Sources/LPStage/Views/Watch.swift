@@ -19,7 +19,7 @@ extension StageRunner {
             }
             let output = execution.output
             let interval = (try? context.arguments.integer("--watch-interval-ms", range: 10...3_600_000)) ?? nil
-            let requested = try? OutputFormat.requested(context.arguments)
+            let requested = try? OutputFormat.requested(context.arguments, spec: command.spec)
             let format = OutputFormat.effective(requested ?? nil, hasView: command.view != nil, terminal: terminal)
             let document = output.document ?? output.result
             let bytes: [UInt8]
