@@ -19,7 +19,7 @@ let stages = [
     Stage(executable: "lp-validate", library: "LPValidate", system: ["CArchive"]),
     Stage(executable: "lp-plan", library: "LPPlan"),
     Stage(executable: "lp-incident", library: "LPIncident"),
-    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident"]),
+    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident", "LPRuntime"]),
     Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
     Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
 ]
@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "LPModel", dependencies: ["LPState"]),
         .target(name: "LPIndex", dependencies: ["LPModel", "CSQLite"]),
         .target(name: "LPStage", dependencies: ["LPIndex"]),
+        // The serving runtime (nginx + njs routing the slot trees), driven by lp-apply.
+        .target(name: "LPRuntime", dependencies: ["LPModel"]),
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
