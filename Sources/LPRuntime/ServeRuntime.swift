@@ -62,7 +62,10 @@ public struct ServeRuntime: Sendable {
         let status = try writeConfiguration()
         let old = Self.children(of: master)
         kill(master, SIGHUP)
-        for _ in 0..<250 where !Set(Self.children(of: master)).isDisjoint(with: old) { usleep(20_000) }
+        for _ in 0..<250 {
+            guard !Self.children(of: master).isDisjoint(with: old) else { break }
+            usleep(20_000)
+        }
         return status.running(master)
     }
 

@@ -1,0 +1,57 @@
+import LPCore
+import LPState
+import LPModel
+import Foundation
+import XCTest
+
+/// `x07lp serve` for real: nginx + njs serving the example pack's slots on the deployment's
+/// public listener, split exactly as `x07lp route` says.
+final class ServeTests: XCTestCase, ExampleDeploymentSupport {
+    /// A canary held at weight 37 (its analysis finds no snapshot), served while it runs.
+    func servedCanary() throws -> (Fixture, port: Int) {
+        let fixture = try accepted()
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
+            ["set_weight": 37], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
+        XCTAssertEqual(try run(fixture, plan: plan, metricsDir: try metrics(fixture, [])).status, 16)
+        let listener = RoutingRule.publicListener(execId: fixture.id)
+        return (fixture, Int(listener.split(separator: ":").last ?? "") ?? 0)
+    }
+
+    func testNginxSplitsAThousandKeysExactlyAsRoute() throws {
+        let (fixture, port) = try servedCanary()
+        let state = StateDirectory(root: fixture.state)
+        let keys: [String?] = (0..<1000).map { "user-\($0)" } + ["ключ", "k\u{e9}y 7", nil]
+        let answers = try ServeHarness.slots(port: port, keys: keys)
+        XCTAssertEqual(answers.count, keys.count)
+        let router = try XCTUnwrap(RouterState.load(state: state, execId: fixture.id))
+        var candidates = 0
+        for (key, answer) in zip(keys, answers) {
+            let expected = try route(state: state, execId: fixture.id, routeKey: key, path: "/")
+            XCTAssertEqual(answer.slot, expected.slot.rawValue, "key \(key ?? "(none)")")
+            XCTAssertEqual(answer.revision, router[expected.slot].revision_digest?.sha256, "key \(key ?? "(none)")")
+            if expected.slot == .candidate { candidates += 1 }
+        }
+        XCTAssertTrue((300...440).contains(candidates), "\(candidates) of 1003 keys reached the candidate at weight 37")
+        // The CLI is the same rule: a sample through `x07lp route`.
+        for (key, answer) in zip(keys, answers).prefix(20) {
+            let result = try StageProcess.x07lp(["route", "--deployment-id", fixture.id, "--route-key", key ?? "", "--state-dir", fixture.state])
+            XCTAssertEqual(try JSONParser.parse(result.stdout)["slot"], .string(answer.slot))
+        }
+    }
+
+    func testPromoteAndStopReachNginx() throws {
+        let (fixture, port) = try servedCanary()
+        let promote = try StageProcess.x07lp(["deploy", "promote", "--deployment-id", fixture.id, "--state-dir", fixture.state,
+                                              "--reason", "test", "--json"])
+        XCTAssertEqual(promote.status, 0, promote.stdoutText)
+        let answers = try ServeHarness.slots(port: port, keys: (0..<50).map { "user-\($0)" })
+        XCTAssertEqual(Set(answers.map(\.slot)), ["stable"])
+        let status = try ServeHarness.serve("status", state: fixture.state)
+        XCTAssertEqual(status["listeners"]?.arrayValue?.first?["weight_pct"], 0)
+        XCTAssertEqual(try ServeHarness.serve("stop", state: fixture.state)["running"], false)
+        let refused = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
+        XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
+    }
+}
