@@ -48,10 +48,16 @@ struct TargetDriver {
         try write { tx in try reference(try target.setWeight(pct, execId: execId, nowUnixMs: nowUnixMs, in: tx), execId: execId) }
     }
 
-    /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence.
+    /// Probes the candidate and stores the result (`x07lp.slot.health@0.1.0`) as evidence. When
+    /// `x07lp serve` runs, the slot must also answer over HTTP through its listener.
     func probe(_ slot: Slot, execId: String) throws -> ArtifactRef {
-        let health = target.health(slot, execId: execId)
-        let document = try JSON(encoding: health).setting("schema_version", .string(SchemaVersion.slotHealth))
+        var health = target.health(slot, execId: execId)
+        var document = try JSON(encoding: health).setting("schema_version", .string(SchemaVersion.slotHealth))
+        if health.ok, let requests = try SlotProbe(runtime: ServeRuntime(state: state)).probe(slot, execId: execId) {
+            health = SlotHealth(slot: slot, problems: requests.filter { !$0.ok }.map { "GET \($0.url) answered \($0.status)" })
+            document = try JSON(encoding: health).setting("schema_version", .string(SchemaVersion.slotHealth))
+                .setting("http", .array(requests.map(\.json)))
+        }
         guard health.ok else {
             throw LPError(.stateCorrupt, code: "LP_SLOT_UNHEALTHY", "\(slot.rawValue) slot of \(execId) is unhealthy: \(health.problems.joined(separator: "; "))")
         }

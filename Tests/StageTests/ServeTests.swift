@@ -41,6 +41,23 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         }
     }
 
+    /// start_candidate's evidence holds the HTTP probe of the candidate through the listener.
+    func testStartCandidateProbesTheSlotOverHTTP() throws {
+        let (fixture, port) = try servedCanary()
+        let store = fixture.state + "/store"
+        let probes = try FileManager.default.subpathsOfDirectory(atPath: store).compactMap { path -> JSON? in
+            guard let data = FileManager.default.contents(atPath: store + "/" + path), data.count < 4096,
+                  let document = try? JSONParser.parse([UInt8](data)), document["schema_version"] == "x07lp.slot.health@0.1.0" else { return nil }
+            return document
+        }
+        let candidate = try XCTUnwrap(probes.first { $0["slot"] == "candidate" })
+        XCTAssertEqual(candidate["ok"], true)
+        XCTAssertEqual(candidate["http"]?.arrayValue?.first?["status"], 200)
+        XCTAssertEqual(candidate["http"]?.arrayValue?.first?["url"], .string("http://127.0.0.1:\(port)/"))
+        let log = try String(contentsOfFile: fixture.state + "/.x07lp-serve/logs/\(fixture.id).access.log", encoding: .utf8)
+        XCTAssertTrue(log.contains("\"slot\":\"candidate\",\"status\":200"), log)
+    }
+
     func testPromoteAndStopReachNginx() throws {
         let (fixture, port) = try servedCanary()
         let promote = try StageProcess.x07lp(["deploy", "promote", "--deployment-id", fixture.id, "--state-dir", fixture.state,

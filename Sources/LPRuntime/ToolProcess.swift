@@ -5,11 +5,11 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs nginx to completion (`-t`, or the start whose master forks into the background) with
-/// posix_spawn: stdin from /dev/null, output to `log`, no other descriptor. Foundation's
+/// Runs a tool to completion (`nginx -t`, the nginx start whose master forks into the
+/// background, curl for a probe) with posix_spawn: stdin from /dev/null, output to `log`, no other descriptor. Foundation's
 /// `Process` would hand the daemonised master the descriptor it watches its child by, and
 /// `waitUntilExit` would then wait for the master.
-enum NginxProcess {
+enum ToolProcess {
     static func run(_ program: String, _ arguments: [String], log: String) throws -> (status: Int32, output: String) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
