@@ -28,6 +28,7 @@ enum NginxServeConfig {
             js_set $lp_revision lp.revision;
             js_set $lp_index lp.index;
             js_set $lp_probe lp.probe;
+            js_set $lp_api lp.api;
             log_format lp_json escape=json '{"t":$msec,"slot":"$lp_slot","status":$status,"rt":$request_time,"method":"$request_method","uri":"$uri","probe":"$lp_probe"}';
             client_body_temp_path \(layout.temp)/body;
             proxy_temp_path \(layout.temp)/proxy;
@@ -53,10 +54,14 @@ enum NginxServeConfig {
                 set $lp_rev_candidate "\(deployment.candidate?.revision ?? "")";
                 set $lp_index_stable "\(deployment.stable?.indexPath ?? "/index.html")";
                 set $lp_index_candidate "\(deployment.candidate?.indexPath ?? "/index.html")";
+                set $lp_api_stable "\(deployment.stable?.apiPrefix ?? "")";
+                set $lp_api_candidate "\(deployment.candidate?.apiPrefix ?? "")";
                 access_log \(layout.accessLog(deployment.execId)) lp_json;
                 root \(slots)/$lp_slot;
                 add_header X-LP-Slot $lp_slot always;
                 add_header X-LP-Revision $lp_revision always;
+                # The back-end components (wasmtime serve) are not run yet: their routes answer 503.
+                if ($lp_api) { return 503 '{"error":"no backend runs for this slot"}\n'; }
                 location / { try_files $uri $lp_index =404; }
                 location /_backend/ { return 404; }
             }

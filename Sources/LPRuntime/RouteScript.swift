@@ -37,7 +37,13 @@ enum RouteScript {
 
     function index(r) { return r.variables['lp_index_' + r.variables.lp_slot]; }
 
-    export default {slot, revision, index, probe};
+    // '1' when the path is under the chosen slot's api_prefix (the back end's routes).
+    function api(r) {
+        var prefix = r.variables['lp_api_' + r.variables.lp_slot];
+        return prefix && r.uri.indexOf(prefix) === 0 ? '1' : '';
+    }
+
+    export default {slot, revision, index, probe, api};
 
     """
 }

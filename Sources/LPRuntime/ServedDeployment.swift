@@ -11,6 +11,8 @@ struct ServedDeployment: Equatable {
     struct SlotView: Equatable {
         var revision: String
         var indexPath: String
+        /// `routing.api_prefix`: the back end's routes.
+        var apiPrefix: String
     }
 
     var execId: String
@@ -50,8 +52,9 @@ struct ServedDeployment: Equatable {
             let recorded = router[slot]
             guard recorded.status.isServing, let revision = recorded.revision_digest?.sha256, Hex.isSHA256(revision) else { return nil }
             let manifest = state.path(StateDirectory.runtimeSlot(router.exec_id, slot.rawValue)) + "/_backend/app.pack.json"
-            let index = (try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: manifest) ?? Data())))?["frontend"]?["index_path"]?.stringValue
-            return SlotView(revision: revision, indexPath: index.flatMap(Self.safePath) ?? "/index.html")
+            let pack = try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: manifest) ?? Data()))
+            return SlotView(revision: revision, indexPath: pack?["frontend"]?["index_path"]?.stringValue.flatMap(Self.safePath) ?? "/index.html",
+                            apiPrefix: pack?["routing"]?["api_prefix"]?.stringValue.flatMap(Self.safePath) ?? "/api")
         }
         let stable = view(.stable)
         let candidate = view(.candidate)
