@@ -5,7 +5,8 @@ import XCTest
 /// Requests through a served listener with curl: many in one process (`--config`, `next`
 /// between requests, one keep-alive connection), each answering the headers asked for.
 enum ServeHarness {
-    /// For each route key (nil: no header), the `X-LP-Slot` and `X-LP-Revision` nginx answered.
+    /// For each route key (nil: no header), the `X-LP-Slot` and `X-LP-Revision` nginx answered
+    /// (empty when the request failed: curl then exits non-zero, which is left to the caller).
     static func slots(port: Int, keys: [String?], path: String = "/") throws -> [(slot: String, revision: String)] {
         let config = StageProcess.temporaryDirectory() + "/curl.config"
         let entries = keys.map { key -> String in
@@ -16,7 +17,6 @@ enum ServeHarness {
         }
         try entries.joined(separator: "next\n").write(toFile: config, atomically: true, encoding: .utf8)
         let result = try StageProcess.run("/usr/bin/curl", ["-s", "--config", config])
-        XCTAssertEqual(result.status, 0, result.stderr)
         return result.stdoutText.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map { line in
             let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             return (words.first ?? "", words.count > 1 ? words[1] : "")

@@ -71,4 +71,41 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         let refused = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
     }
+
+    /// A candidate whose back-end routes answer 5xx is rolled back by the access-log analysis of
+    /// its real requests, with an slo_rollback incident; no request fails to connect meanwhile.
+    func testAccessLogAnalysisRollsBackACandidateThatAnswers5xx() throws {
+        let fixture = try accepted()
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
+            ["set_weight": 50], ["pause_s": 2], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
+        let port = Int(RoutingRule.publicListener(execId: fixture.id).split(separator: ":").last ?? "") ?? 0
+        let result = Locked<StageResult?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let run = try? StageProcess.x07lp(["deploy", "run", "--deployment-id", fixture.id, "--metrics-from", "access-log",
+                                               "--plan", plan, "--state-dir", fixture.state, "--json"])
+            result.update { $0 = run }
+            done.signal()
+        }
+        // Counting starts once the run's prepare step has put the listener up.
+        while done.wait(timeout: .now()) == .timedOut, try ServeHarness.slots(port: port, keys: ["probe"], path: "/api/hello").first?.slot.isEmpty != false {
+            usleep(50_000)
+        }
+        var answers: [(slot: String, revision: String)] = []
+        while done.wait(timeout: .now()) == .timedOut {
+            answers += try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: "/api/hello")
+        }
+        let run = try XCTUnwrap(result.value)
+        XCTAssertEqual(run.status, 14, run.stdoutText)
+        XCTAssertTrue(answers.allSatisfy { !$0.slot.isEmpty }, "every request was answered")
+        XCTAssertTrue(answers.contains { $0.slot == "candidate" })
+        let report = try JSONParser.parse(run.stdout)
+        XCTAssertEqual(report["result"]?["slo_violations"]?.arrayValue?.first?["observed"], 1)
+        let incidents = try StageProcess.x07lp(["incident", "list", "--state-dir", fixture.state, "--json"])
+        let items = try JSONParser.parse(incidents.stdout)["result"]?["items"]?.arrayValue ?? []
+        XCTAssertEqual(items.first?["classification"], "slo_rollback")
+        XCTAssertEqual(try ServeHarness.serve("status", state: fixture.state)["listeners"]?.arrayValue?.first?["weight_pct"], 0)
+    }
 }
