@@ -109,3 +109,36 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(try ServeHarness.serve("status", state: fixture.state)["listeners"]?.arrayValue?.first?["weight_pct"], 0)
     }
 }
+
+/// `x07lp serve` and `--metrics-from` refuse what they cannot serve or measure, with a code.
+final class ServeRefusalTests: XCTestCase, ExampleDeploymentSupport {
+    func code(_ result: StageResult) throws -> String? {
+        try JSONParser.parse(result.stdout)["diagnostics"]?.arrayValue?.first?["code"]?.stringValue
+    }
+
+    func testUnsafeStatePathsAndMetricsSourcesAreRefused() throws {
+        let odd = StageProcess.temporaryDirectory() + "/state dir"
+        try FileManager.default.createDirectory(atPath: odd, withIntermediateDirectories: true)
+        let unsafe = try StageProcess.x07lp(["serve", "start", "--state-dir", odd, "--json"])
+        XCTAssertEqual(unsafe.status, 2)
+        XCTAssertEqual(try code(unsafe), "LP_SERVE_PATH_UNSAFE")
+        let missing = try StageProcess.x07lp(["serve", "status", "--state-dir", odd + "/nothing", "--json"])
+        XCTAssertEqual(try code(missing), "LP_STATE_NOT_FOUND")
+
+        let fixture = try accepted()
+        let metrics = try metrics(fixture, [Self.good])
+        let cases: [([String], String)] = [
+            (["--metrics-from", "prometheus"], "LP_METRICS_SOURCE_UNKNOWN"),
+            (["--metrics-from", "access-log", "--metrics-dir", metrics], "LP_METRICS_SOURCE_CONFLICT"),
+            (["--metrics-from", "access-log"], "LP_SERVE_NOT_RUNNING"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try StageProcess.x07lp(["deploy", "run", "--deployment-id", fixture.id, "--state-dir", fixture.state,
+                                                 "--json"] + arguments)
+            XCTAssertEqual(result.status, 2, "\(arguments)")
+            XCTAssertEqual(try code(result), expected, "\(arguments)")
+        }
+        let status = try ServeHarness.serve("status", state: fixture.state)
+        XCTAssertEqual(status["running"], false)
+    }
+}
