@@ -10,8 +10,7 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
     /// A canary held at weight 37 (its analysis finds no snapshot), served while it runs.
     func servedCanary() throws -> (Fixture, port: Int) {
         let fixture = try accepted()
-        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
-        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 37], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
         XCTAssertEqual(try run(fixture, plan: plan, metricsDir: try metrics(fixture, [])).status, 16)
@@ -72,14 +71,9 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
     }
 
-    /// A candidate whose back-end routes answer 5xx is rolled back by the access-log analysis of
-    /// its real requests, with an slo_rollback incident; no request fails to connect meanwhile.
-    func testAccessLogAnalysisRollsBackACandidateThatAnswers5xx() throws {
-        let fixture = try accepted()
-        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
-        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
-        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
-            ["set_weight": 50], ["pause_s": 2], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
+    /// Runs `plan` with `--metrics-from access-log` while requests with route keys go to `path`
+    /// through the listener (from the moment the run's prepare step has put it up).
+    func runWithTraffic(_ fixture: Fixture, plan: String, path: String) throws -> (StageResult, [(slot: String, revision: String)]) {
         let port = Int(RoutingRule.publicListener(execId: fixture.id).split(separator: ":").last ?? "") ?? 0
         let result = Locked<StageResult?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -89,15 +83,29 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
             result.update { $0 = run }
             done.signal()
         }
-        // Counting starts once the run's prepare step has put the listener up.
-        while done.wait(timeout: .now()) == .timedOut, try ServeHarness.slots(port: port, keys: ["probe"], path: "/api/hello").first?.slot.isEmpty != false {
+        while done.wait(timeout: .now()) == .timedOut, try ServeHarness.slots(port: port, keys: ["wait"], path: path).first?.slot.isEmpty != false {
             usleep(50_000)
         }
         var answers: [(slot: String, revision: String)] = []
         while done.wait(timeout: .now()) == .timedOut {
-            answers += try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: "/api/hello")
+            answers += try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: path)
         }
-        let run = try XCTUnwrap(result.value)
+        return (try XCTUnwrap(result.value), answers)
+    }
+
+    func startServing(_ fixture: Fixture) throws {
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+    }
+
+    /// A candidate whose back-end routes answer 5xx is rolled back by the access-log analysis of
+    /// its real requests, with an slo_rollback incident; no request fails to connect meanwhile.
+    func testAccessLogAnalysisRollsBackACandidateThatAnswers5xx() throws {
+        let fixture = try accepted()
+        try startServing(fixture)
+        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
+            ["set_weight": 50], ["pause_s": 2], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
+        let (run, answers) = try runWithTraffic(fixture, plan: plan, path: "/api/hello")
         XCTAssertEqual(run.status, 14, run.stdoutText)
         XCTAssertTrue(answers.allSatisfy { !$0.slot.isEmpty }, "every request was answered")
         XCTAssertTrue(answers.contains { $0.slot == "candidate" })
@@ -107,6 +115,24 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         let items = try JSONParser.parse(incidents.stdout)["result"]?["items"]?.arrayValue ?? []
         XCTAssertEqual(items.first?["classification"], "slo_rollback")
         XCTAssertEqual(try ServeHarness.serve("status", state: fixture.state)["listeners"]?.arrayValue?.first?["weight_pct"], 0)
+    }
+
+    /// A healthy canary through weights 10, 50 and 100 (a reload each) is promoted on its measured
+    /// traffic, and no request fails to connect while the weights change.
+    func testAHealthyCanaryIsPromotedOnItsTrafficWithoutAFailedRequest() throws {
+        let fixture = try accepted()
+        try startServing(fixture)
+        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
+            ["set_weight": 10], ["pause_s": 1], ["set_weight": 50], ["pause_s": 1],
+            ["analysis": ["kind": "slo.eval", "require_decision": "promote"]], ["set_weight": 100], ["pause_s": 1]]]])
+        let (run, answers) = try runWithTraffic(fixture, plan: plan, path: "/")
+        XCTAssertEqual(run.status, 0, run.stdoutText)
+        XCTAssertGreaterThan(answers.count, 100)
+        XCTAssertTrue(answers.allSatisfy { !$0.slot.isEmpty }, "every request was answered")
+        XCTAssertEqual(Set(answers.map(\.slot)), ["stable", "candidate"])
+        let stored = try stored(fixture)
+        let snapshot = try XCTUnwrap(stored["meta"]?["analysis"]?["last_snapshot"]?["label"]?.stringValue)
+        XCTAssertEqual(snapshot, "access-log.1.json")
     }
 }
 
