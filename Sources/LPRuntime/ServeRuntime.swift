@@ -1,5 +1,6 @@
 import LPCore
 import LPState
+import LPModel
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -56,10 +57,17 @@ public struct ServeRuntime: Sendable {
 
     /// After a router change: rewrites the configuration and reloads nginx, waiting until the
     /// workers of the previous configuration are gone. Does nothing when nginx is not running.
+    /// `pending` is a router state about to be committed (a candidate leaving service must stop
+    /// receiving requests before its tree goes). Refreshes are serialised by a lock file, so an
+    /// older rendering never lands after a newer one.
     @discardableResult
-    public func refresh() throws -> ServeStatus {
+    public func refresh(pending: RouterState? = nil) throws -> ServeStatus {
         guard let master = pid else { return status() }
-        let status = try writeConfiguration()
+        let lock = open(layout.directory + "/run/refresh.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw AtomicFile.ioError("open", layout.directory + "/run/refresh.lock") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        let status = try writeConfiguration(pending: pending)
         let old = Self.children(of: master)
         kill(master, SIGHUP)
         for _ in 0..<250 {
@@ -70,8 +78,8 @@ public struct ServeRuntime: Sendable {
     }
 
     /// Renders, checks (`nginx -t`) and atomically installs `nginx.conf` and `route.js`.
-    private func writeConfiguration() throws -> ServeStatus {
-        let (served, skipped) = ServedDeployment.all(state: layout.state)
+    private func writeConfiguration(pending: RouterState? = nil) throws -> ServeStatus {
+        let (served, skipped) = ServedDeployment.all(state: layout.state, pending: pending)
         let text = NginxServeConfig.render(layout, served, token: try layout.token())
         _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
         let candidate = layout.nginxConf + ".next"

@@ -24,14 +24,15 @@ struct ServedDeployment: Equatable {
 
     /// Every deployment with a serving slot, one per port: when two hash to the same port the
     /// most recently updated one serves (the other is listed in `skipped`).
-    static func all(state: StateDirectory) -> (served: [ServedDeployment], skipped: [String]) {
+    /// `pending` stands in for its execution's router file (a change not yet committed).
+    static func all(state: StateDirectory, pending: RouterState? = nil) -> (served: [ServedDeployment], skipped: [String]) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: state.path("router"))) ?? []
         var byPort: [Int: ServedDeployment] = [:]
         var skipped: [String] = []
         for name in names.sorted() where name.hasSuffix(".json") {
             let execId = String(name.dropLast(".json".count))
             do {
-                guard let router = try RouterState.load(state: state, execId: execId),
+                guard let router = execId == pending?.exec_id ? pending : try RouterState.load(state: state, execId: execId),
                       let deployment = try ServedDeployment(router: router, state: state) else { continue }
                 if let other = byPort[deployment.port], other.updatedUnixMs >= deployment.updatedUnixMs {
                     skipped.append("\(execId): port \(deployment.port) is served for \(other.execId)")
