@@ -70,9 +70,18 @@ public struct ServeRuntime: Sendable {
         let status = try writeConfiguration(pending: pending)
         let old = Self.children(of: master)
         kill(master, SIGHUP)
+        // New workers mean nginx took the configuration (it keeps the old one when, say, a
+        // port is taken); the old workers' exit means no request is routed by the old weights.
+        var reloaded = false
         for _ in 0..<250 {
-            guard !Self.children(of: master).isDisjoint(with: old) else { break }
+            let children = Self.children(of: master)
+            reloaded = reloaded || !children.subtracting(old).isEmpty
+            if reloaded && children.isDisjoint(with: old) { break }
             usleep(20_000)
+        }
+        guard reloaded else {
+            throw LPError(.internalError, code: "LP_SERVE_RELOAD_FAILED",
+                          "nginx kept its previous configuration (a listener port may be taken); see \(layout.logs)/error.log")
         }
         return status.running(master)
     }

@@ -3,6 +3,9 @@ import LPState
 import LPModel
 import Foundation
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `x07lp serve` for real: nginx + njs serving the example pack's slots on the deployment's
 /// public listener, split exactly as `x07lp route` says.
@@ -166,5 +169,27 @@ final class ServeRefusalTests: XCTestCase, ExampleDeploymentSupport {
         }
         let status = try ServeHarness.serve("status", state: fixture.state)
         XCTAssertEqual(status["running"], false)
+    }
+
+    /// A listener port taken by another process: nginx keeps its configuration and the run says so.
+    func testATakenListenerPortFailsTheRefreshWithACode() throws {
+        let fixture = try accepted()
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let port = UInt16(RoutingRule.publicListener(execId: fixture.id).split(separator: ":").last ?? "") ?? 0
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(holder, 1), 0)
+        let run = try run(fixture, plan: nil, metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertEqual(try code(run), "LP_SERVE_RELOAD_FAILED", run.stdoutText)
     }
 }
