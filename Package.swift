@@ -31,7 +31,9 @@ let stages = [
 let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
-        + [.executable(name: "lp-catalog", targets: ["lp-catalog"])],
+        + [.executable(name: "lp-catalog", targets: ["lp-catalog"]), .executable(name: "x07lp-stages", targets: ["x07lp-stages"]),
+           .executable(name: "lp-serve", targets: ["lp-serve"]), .executable(name: "x07lpd", targets: ["x07lpd"]),
+           .executable(name: "lp-mcp", targets: ["lp-mcp"])],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
@@ -41,7 +43,10 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "LPCore", dependencies: ["CCrypto"]),
+        // contracts/*.json are built into LPCore (EmbeddedContracts), so a copied binary has them.
+        .target(name: "LPCore", dependencies: ["CCrypto"], plugins: ["EmbedContracts"]),
+        .executableTarget(name: "embed-contracts", path: "Tools/embed-contracts"),
+        .plugin(name: "EmbedContracts", capability: .buildTool(), dependencies: ["embed-contracts"]),
         .target(name: "LPState", dependencies: ["LPCore"]),
         .target(name: "LPModel", dependencies: ["LPState"]),
         .target(name: "LPIndex", dependencies: ["LPModel", "CSQLite"]),
@@ -51,13 +56,24 @@ let package = Package(
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage", "LPHTTPClient", "TestFixtures"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
-        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) } + ["LPVerbs", "TestFixtures"]),
+        .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }
+                    + ["LPVerbs", "LPCatalog", "LPServe", "LPDaemon", "LPMCP", "TestFixtures"]),
         // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
         // nothing depends on it.
         .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
+        // Every stage in one binary, dispatched on the name it runs as: what scripts/install ships.
+        .executableTarget(name: "x07lp-stages", dependencies: stages.map { .target(name: $0.library) }),
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
+        // x07lpd: lp-serve answers the /v1 API behind nginx and fcgiwrap; x07lpd sets them up.
+        .target(name: "LPServe", dependencies: ["LPVerbs"]),
+        .executableTarget(name: "lp-serve", dependencies: ["LPServe"]),
+        .target(name: "LPDaemon", dependencies: ["LPServe"]),
+        .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"]),
+        // lp-mcp: the MCP server over stdio; each tool call runs one verb through LPVerbs.
+        .target(name: "LPMCP", dependencies: ["LPVerbs"]),
+        .executableTarget(name: "lp-mcp", dependencies: ["LPMCP"]),
     ]
     + stages.map { stage in
         .target(name: stage.library,

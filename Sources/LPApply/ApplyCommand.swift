@@ -37,7 +37,7 @@ enum ApplyCommand {
             notes: ["Prints the execution. Outcomes: promoted (0), rolled_back (14, an slo_rollback incident is captured),",
                     "failed after the retry budget (15), waiting for metrics (16: rerun lp-apply with more snapshots),",
                     "paused or stopped by a control action (0), blue-green waiting for `deploy promote` (0)."]),
-        body: run)
+        view: ExecutionView.view, body: run)
 
     static func run(_ ctx: StageContext) throws -> StageOutput {
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
@@ -132,19 +132,23 @@ enum ApplyCommand {
 
     static func output(engine: ApplyEngine, ending: RunEnding, runId: String) -> StageOutput {
         let exitCode = ending.exitCode
+        let document = (try? engine.execution.json()) ?? [:]
+        // A rollback names the indicators that caused it, with their values.
+        let violations = ending == .rolledBack ? SLOViolation.of(execution: document, state: engine.state) : []
         let diagnostics = ending.diagnosticCode.map { c -> [Diagnostic] in
             let severity: Diagnostic.Severity = exitCode == .ok ? .info : .error
-            let message = engine.meta.pause_reason ?? "deployment \(engine.execution.exec_id) ended: \(engine.meta.outcome.rawValue)"
+            var message = engine.meta.pause_reason ?? "deployment \(engine.execution.exec_id) ended: \(engine.meta.outcome.rawValue)"
+            if let why = SLOViolation.summary(violations) { message += " (\(why))" }
             return [Diagnostic(code: c, severity: severity, message: message)]
         } ?? []
-        let result: JSON = [
+        var result: JSON = [
             "deployment_id": .string(engine.execution.exec_id), "run_id": .string(runId),
             "final_decision_id": engine.meta.latest_decision_id.map(JSON.string) ?? .null,
             "outcome": .string(engine.meta.outcome.rawValue),
             "latest_weight_pct": .number(Double(engine.meta.routing.candidate_weight_pct)),
             "public_listener": engine.meta.public_listener.map(JSON.string) ?? .null,
         ]
-        let document = (try? engine.execution.json()) ?? result
+        if !violations.isEmpty { result = result.setting("slo_violations", .array(violations.map(\.json))) }
         return StageOutput(result: result, document: document, exitCode: exitCode, diagnostics: diagnostics,
                            artifacts: engine.artifacts, runId: runId)
     }

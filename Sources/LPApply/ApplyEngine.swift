@@ -201,7 +201,7 @@ struct ApplyEngine {
             }
             guard let snapshot = feed.next() else {
                 meta.control_state = .paused
-                meta.pause_reason = "metrics snapshot missing for step \(index)"
+                meta.pause_reason = "metrics snapshot missing for step \(index): \(feed.nextSnapshotWanted)"
                 execution.steps[index].status = .running
                 try record(index, kind: "deploy.analysis.slo", outcome: .error, code: ReasonCode.metricsSnapshotMissing,
                            message: "no metrics snapshot left for attempt \(attempt) of step \(index)", attempt: attempt)

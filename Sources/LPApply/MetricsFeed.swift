@@ -8,9 +8,23 @@ import Foundation
 /// files must be numbered 1, 2, 3, … without gaps, so a misnamed file cannot be skipped silently.
 struct MetricsFeed {
     let snapshots: [ContractDocument]
+    /// `--metrics-dir`, and how many `--metrics` files come before its snapshots.
+    var directory: String?
+    var fileCount = 0
     private(set) var consumed = 0
 
-    init(snapshots: [ContractDocument]) { self.snapshots = snapshots }
+    init(snapshots: [ContractDocument], directory: String? = nil, fileCount: Int = 0) {
+        self.snapshots = snapshots
+        self.directory = directory
+        self.fileCount = fileCount
+    }
+
+    /// Where the next snapshot was looked for, for the message when there is none: the file name
+    /// and the directory (`analysis.3.json in metrics/`), or the flags to give.
+    var nextSnapshotWanted: String {
+        guard let directory else { return "no --metrics-dir given and every --metrics file is used: pass more snapshots" }
+        return "looked for analysis.\(max(1, consumed - fileCount + 1)).json in \(directory)"
+    }
 
     /// Reads and checks every snapshot the run may consume (exit 2 for a missing source, 3 for a
     /// snapshot that is invalid, misnamed or of another service).
@@ -26,7 +40,7 @@ struct MetricsFeed {
             }
             return document
         }
-        return MetricsFeed(snapshots: snapshots)
+        return MetricsFeed(snapshots: snapshots, directory: directory, fileCount: files.count)
     }
 
     /// `analysis.1.json` … `analysis.N.json` of `directory`, in order; other files are ignored.

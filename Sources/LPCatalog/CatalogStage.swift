@@ -9,14 +9,15 @@ import LPRelease
 
 /// lp-catalog: what the stages declare, read from their own `StageDefinition`s, for tools that
 /// compose them. `lp-catalog routes` prints the routing table scripts/x07lp sources
-/// (scripts/x07lp.routes), so a flag is declared once, in its command's spec.
+/// (scripts/x07lp.routes), so a flag is declared once, in its command's spec; `lp-catalog man`
+/// and `lp-catalog completions` print the man pages and shell completions from the same specs.
 ///
 /// It depends on every stage library and nothing depends on it.
 public enum CatalogStage {
     public static let definition = StageDefinition(
         name: "lp-catalog",
-        summary: "what the stages declare, for the x07lp wrapper: the routing table of their flags",
-        commands: [RoutesCommand.command])
+        summary: "what the stages declare, for the x07lp wrapper: the routing table of their flags, man pages, completions",
+        commands: [RoutesCommand.command, DocsCommands.man, DocsCommands.completions])
 
     /// The stages the catalog describes.
     public static let stages: [StageDefinition] = [

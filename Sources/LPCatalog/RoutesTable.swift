@@ -8,6 +8,8 @@ public struct CommandRoute: Sendable {
     public var words: [String]      // ["capture"]; [] for the default command
     public var summary: String
     public var options: [OptionSpec]
+    /// The whole declaration: help, examples and exit codes for the verb helps and man pages.
+    public var spec: CommandSpec
 
     /// The shell-variable suffix naming the command: `incident_capture`, `plan` (a default
     /// command), `apply_control_deploy_pause`.
@@ -34,7 +36,7 @@ public struct RoutesTable: Sendable {
                 var seen = Set<String>()
                 let own = command.spec.options.filter { !commonNames.contains($0.name) && seen.insert($0.name).inserted }
                 return CommandRoute(stage: stage.name, words: command.words, summary: command.spec.summary,
-                                    options: own.sorted { $0.name < $1.name })
+                                    options: own.sorted { $0.name < $1.name }, spec: command.spec)
             }
         }.sorted { $0.key < $1.key }
         for (index, route) in commands.enumerated() {
@@ -51,6 +53,11 @@ public struct RoutesTable: Sendable {
         for name in self.common.flatMap(\.spellings) + commands.flatMap({ $0.options.flatMap(\.spellings) })
         where !Self.isFlagName(name) {
             throw LPError(.internalError, code: "LP_INTERNAL", "\"\(name)\" is not a --flag name the wrapper can route")
+        }
+        for verb in VerbCatalog.verbs {
+            for key in verb.keys where !commands.contains(where: { $0.key == key }) {
+                throw LPError(.internalError, code: "LP_INTERNAL", "x07lp \(verb.name) runs \(key), which no stage declares")
+            }
         }
         let commonSpellings = Set(self.common.flatMap(\.spellings))
         for route in commands {
@@ -111,8 +118,27 @@ public struct RoutesTable: Sendable {
             lines += ["", "# \(route.label): \(Self.oneLine(route.summary))"]
             lines += Self.assignments(route.key, route.options)
         }
+        lines += ["", "# The verbs of x07lp (LPCatalog/VerbCatalog.swift), one usage line each: WORDS, SUMMARY, ROUTING KEYS, tab-separated.",
+                  "lp_verbs=" + Self.shellQuote(verbLines.joined(separator: "\n"))]
+        lines += ["", "# Each verb's help (x07lp VERB --help, x07lp help VERB), lp_help_<verb words joined by _>."]
+        for verb in VerbCatalog.verbs {
+            lines.append("lp_help_\(verb.key)=" + Self.shellQuote(VerbHelp(verb, routes: self).text))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// `WORDS<tab>SUMMARY<tab>KEYS` for each usage line of the wrapper (verbs sharing a line once).
+    var verbLines: [String] {
+        var seen = Set<String>()
+        return VerbCatalog.verbs.compactMap { verb in
+            let line = verb.line ?? verb.name
+            guard seen.insert(line).inserted else { return nil }
+            return [line, verb.summary, verb.keys.joined(separator: " ")].joined(separator: "\t")
+        }
+    }
+
+    /// The route of the command with routing key `key`.
+    public func route(_ key: String) -> CommandRoute? { commands.first { $0.key == key } }
 
     static func assignments(_ key: String, _ options: [OptionSpec]) -> [String] {
         ["lp_values_\(key)=\(shellQuote(values(options).joined(separator: " ")))",

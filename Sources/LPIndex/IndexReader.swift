@@ -20,6 +20,17 @@ extension StateIndex {
         }
     }
 
+    /// The deployments of an app/env, newest first (created_unix_ms, then exec_id), at most `limit`.
+    public func executions(appId: String, environment: String, limit: Int) throws -> [ExecutionRow] {
+        try read {
+            try db.rows("""
+                SELECT \(Self.executionColumns) FROM executions
+                WHERE app_id = ? AND environment = ?
+                ORDER BY created_unix_ms DESC, exec_id DESC LIMIT ?
+                """, [.text(appId), .text(environment), .integer(Int64(limit))], Self.executionRow)
+        }
+    }
+
     /// The newest promoted deployment of an app/env other than `excluding`: the release a new
     /// deployment replaces.
     public func latestPromoted(appId: String, environment: String, excluding execId: String) throws -> ExecutionRow? {

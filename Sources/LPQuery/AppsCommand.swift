@@ -20,6 +20,7 @@ enum AppsCommand {
             examples: ["x07lp app list --json", "x07lp app list --env staging --limit 20"],
             exitCodes: [.ok, .usage, .stateCorrupt],
             notes: ["Rows are sorted by app, then environment. Filters given are echoed in result.filters."]),
+        view: QueryViews.apps,
         body: { ctx in
             let args = ctx.arguments
             let limit = try args.integer("--limit", range: 1...1000).map { Int($0) }

@@ -27,7 +27,7 @@ enum DeployQueryCommand {
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
             notes: ["A failed deployment piped in (rolled back, retry budget exhausted) is shown and its exit code (14, 15) passed on.",
                     "The summary and full views list the deployment's incidents, newest first, in linked_incidents."]),
-        body: run)
+        view: QueryViews.deployment, body: run)
 
     /// How a read view names its deployment (with stdin as the last resort).
     static let selection = [
@@ -47,22 +47,47 @@ enum DeployQueryCommand {
             usage: ["lp-query status --deployment-id ID",
                     "lp-query status --app-id APP --env ENV [--latest]",
                     "lp-apply ... | lp-query status"],
-            options: selection + [IndexAccess.option],
+            options: selection + [
+                IndexAccess.option,
+                OptionSpec("--watch", "show it again as it moves until it ends; exit with its outcome's code (0, 14, 15, ...)"),
+                OptionSpec("--watch-interval-ms", value: "MS", "with --watch: how often to look (default 1000)"),
+            ],
             examples: ["x07lp deploy status --deployment-id lpexec_... --json | jq .result.deployment.status",
-                       "x07lp deploy status --app-id example.hello.web --env staging"],
+                       "x07lp deploy status --app-id example.hello.web --env staging",
+                       "x07lp deploy status --deployment-id lpexec_... --watch"],
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
             notes: ["Prints {deployment_id, resolution, index, deployment}: `deployment` is the lp.deploy.execution@0.1.0",
-                    "as stored (deploy/<id>.json). A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
-        body: runStatus)
+                    "as stored (deploy/<id>.json); a rolled-back deployment adds slo_violations (indicator, observed, objective).",
+                    "A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
+        view: ExecutionView.view, body: runStatus)
 
     static func runStatus(_ ctx: StageContext) throws -> StageOutput {
-        let piped = try PipedExecution.read(ctx)
+        let watching = ctx.arguments.has("--watch")
+        if watching, ctx.arguments.value("--deployment-id") == nil, ctx.arguments.value("--app-id") == nil {
+            throw LPError(.usage, code: "LP_USAGE", "--watch needs the deployment named: --deployment-id ID or --app-id APP --env ENV")
+        }
+        let piped = watching ? nil : try PipedExecution.read(ctx)
         let access = try IndexAccess(ctx)
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
         let execution = try ctx.state.readJSON(StateDirectory.execution(row.exec_id))
-        var output = StageOutput(result: ["deployment_id": .string(row.exec_id), "resolution": resolution, "index": access.block,
-                                          "deployment": execution], diagnostics: access.notes, runId: row.run_id)
+        var result: JSON = ["deployment_id": .string(row.exec_id), "resolution": resolution, "index": access.block,
+                            "deployment": execution]
+        // A rolled-back deployment says why: the violated indicators of its last analysis.
+        let violations = SLOViolation.of(execution: execution, state: ctx.state)
+        if !violations.isEmpty { result = result.setting("slo_violations", .array(violations.map(\.json))) }
+        var output = StageOutput(result: result, diagnostics: access.notes, runId: row.run_id)
         PipedExecution.passOn(piped, to: &output)
+        if watching, let deployment = try? execution.decode(DeployExecution.self) {
+            // Watched: done once the deployment has ended, with the code its run ended with.
+            output.settled = !deployment.status.isLive
+            if output.settled, let code = PipedExecution.failureExitCode(deployment) {
+                output.exitCode = code
+                let ending: RunEnding = code == .sloRollback ? .rolledBack : .retryExhausted
+                output.diagnostics.append(Diagnostic(code: ending.diagnosticCode ?? "LP_UPSTREAM_FAILED",
+                                                     message: "deployment \(deployment.exec_id) ended \(deployment.localMeta?.outcome.rawValue ?? "failed")"
+                                                        + (SLOViolation.summary(violations).map { ": " + $0 } ?? "")))
+            }
+        }
         return output
     }
 

@@ -47,7 +47,7 @@ enum IncidentQueryCommand {
                     "the selection; `x07lp incident list` adds --all when its words select nothing, so it lists every incident.",
                     "Incidents whose files are incomplete (a capture interrupted before its meta was written) are not listed;",
                     "`x07lp state verify` reports them."]),
-        body: runList)
+        view: QueryViews.incidents, body: runList)
 
     static let statuses = [IncidentMeta.Status.open, .regression_generated, .resolved].map(\.rawValue)
 
@@ -70,7 +70,7 @@ enum IncidentQueryCommand {
                     "its artifacts and its warnings; when that command failed, this one fails with its exit code, and its",
                     "report still names that command and leads with its diagnostics."],
             namesUpstreamCommand: true),
-        body: runGet)
+        view: QueryViews.incident, body: runGet)
 
     static func runList(_ ctx: StageContext) throws -> StageOutput {
         let args = ctx.arguments

@@ -21,7 +21,16 @@ public enum ExecutionInput {
             return try store.load(id)
         }
         if let named { return try store.load(named) }
-        let input = try ctx.readInput()
+        let input: InputDocument
+        do {
+            input = try ctx.readInput()
+        } catch let error as LPError where ctx.arguments.value("--in") == nil
+                    && error.diagnostics.contains(where: { $0.code == "LP_INPUT_EMPTY" || $0.code == "LP_USAGE" }) {
+            // Nothing named and nothing piped: say which flag is missing, not that stdin was empty.
+            let latest = ctx.spec.option(named: "--app-id") != nil ? " (or --app-id APP --env ENV for the latest)" : ""
+            throw LPError(.usage, code: "LP_USAGE", "missing --deployment-id ID\(latest): name the deployment, or pipe its "
+                            + "execution into stdin; see `\(ctx.spec.name) --help`")
+        }
         return try store.load(try deploymentId(namedBy: input.json, source: input.source, catalog: catalog))
     }
 

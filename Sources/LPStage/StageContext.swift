@@ -36,6 +36,7 @@ public struct StageContext {
         }
         self.clock = LogicalClock(pinnedBase: pinned)
         try StageOptions.checkTarget(arguments)
+        _ = try OutputFormat.requested(arguments)
     }
 
     /// The stage's input document from `--in FILE` or stdin.
@@ -73,6 +74,9 @@ public struct StageOutput {
     /// The diagnostics to print on stderr when they are not all of `diagnostics` (a refused
     /// upstream report's diagnostics were printed by the upstream stage already).
     public var printedDiagnostics: [Diagnostic]?
+    /// Under `--watch`: false while what the command shows can still change (a live deployment),
+    /// so the runner runs it again.
+    public var settled = true
 
     public init(result: JSON, document: JSON? = nil, rawBytes: [UInt8]? = nil, exitCode: ExitCode = .ok,
                 diagnostics: [Diagnostic] = [], artifacts: [ArtifactRef] = [], runId: String? = nil) {

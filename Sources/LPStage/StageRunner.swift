@@ -8,15 +8,19 @@ import Glibc
 #endif
 
 /// A command a stage binary hosts: the words that select it (`["schema", "validate"]`), its
-/// spec, and its body.
+/// spec, its body, and the human view of its result (`--output table|wide`, and by default on a
+/// terminal), if it has one.
 public struct StageCommand: Sendable {
     public var words: [String]
     public var spec: CommandSpec
     public var body: @Sendable (StageContext) throws -> StageOutput
+    public var view: HumanView?
 
-    public init(words: [String], spec: CommandSpec, body: @escaping @Sendable (StageContext) throws -> StageOutput) {
+    public init(words: [String], spec: CommandSpec, view: HumanView? = nil,
+                body: @escaping @Sendable (StageContext) throws -> StageOutput) {
         self.words = words
         self.spec = spec
+        self.view = view
         self.body = body
     }
 }
@@ -60,9 +64,29 @@ public enum StageRunner {
         let spec = command.spec
         if rest.contains(where: isHelp) { emitText(spec.helpText); exit(0) }
         if rest.contains("--version") { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }
+        if spec.option(named: "--watch") != nil, rest.contains("--watch") { watch(command, rest, environment: environment) }
         let execution = execute(command, rest, environment: environment, stdin: nil)
-        finish(execution.output, spec: spec, context: execution.context, report: rest.contains("--report") || rest.contains("--json"),
+        let report = rest.contains("--report") || rest.contains("--json")
+        let format = OutputFormat.effective(execution.context.flatMap { try? OutputFormat.requested($0.arguments) },
+                                            hasView: command.view != nil)
+        if !report, !execution.failed, format != .json, execution.output.rawBytes == nil {
+            show(execution, view: command.view, wide: format == .wide)
+        }
+        finish(execution.output, spec: spec, context: execution.context, report: report,
                pretty: rest.contains("--pretty"), failed: execution.failed)
+    }
+
+    /// Prints the human view of a result (or, for a command without one, the document indented)
+    /// with its diagnostics, and exits with the result's code.
+    static func show(_ execution: StageExecution, view: HumanView?, wide: Bool) -> Never {
+        let output = execution.output
+        let quiet = execution.context?.quiet ?? false
+        for diagnostic in output.printedDiagnostics ?? output.diagnostics where !(quiet && diagnostic.severity != .error) {
+            FileHandle.standardError.write(Data((diagnostic.humanLine + "\n").utf8))
+        }
+        let document = output.document ?? output.result
+        emitText(view.map { $0(output.result, output.document, wide) } ?? String(decoding: document.encoded(.pretty), as: UTF8.self) + "\n")
+        exit(output.exitCode.rawValue)
     }
 
     /// Runs one command in-process: parses `arguments`, runs the body, and turns a thrown error

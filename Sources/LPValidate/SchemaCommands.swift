@@ -44,7 +44,7 @@ enum SchemaCommands {
             guard let entry = catalog.entry(for: name) else {
                 throw LPError(.usage, code: "LP_NOT_FOUND", "no contract named \"\(name)\"; `x07lp schema list` shows them")
             }
-            let bytes = try InputDocument.readFile(catalog.directory + "/" + entry.path, limit: 16 << 20)
+            let bytes = try catalog.contents(of: entry)
             return StageOutput(result: try InputDocument(bytes: bytes, source: entry.path).json)
         })
 

@@ -40,6 +40,8 @@ public enum VerbTable {
             return one(ApplyStage.definition, "control deploy " + words[1])
         case ["deploy", "query"]: return one(QueryStage.definition, "deploy")
         case ["deploy", "status"]: return one(QueryStage.definition, "status")
+        case ["deploy", "list"]: return one(QueryStage.definition, "deployments")
+        case ["blob", "cat"]: return one(QueryStage.definition, "blob")
         case ["app", "kill"], ["app", "unkill"], ["platform", "kill"], ["platform", "unkill"]:
             return one(ApplyStage.definition, "control " + words.joined(separator: " "))
         case ["app", "list"]: return one(QueryStage.definition, "apps")

@@ -90,6 +90,7 @@ public enum CommonOptions {
         OptionSpec("--report", "wrap the output in an lp.cli.report@0.1.0 envelope"),
         OptionSpec("--json", "alias of --report (x07lp compatibility)"),
         OptionSpec("--pretty", "indent the output for humans (same keys, same order)"),
+        OptionSpec("--output", value: "FORMAT", "json (the document), table or wide (a human view); default: table on a terminal, json in a pipe"),
         OptionSpec("--quiet", "no progress or warnings on stderr (errors still printed)"),
         OptionSpec("--help", "print this help and exit 0 (also -h)"),
         OptionSpec("--version", "print the version and exit 0"),

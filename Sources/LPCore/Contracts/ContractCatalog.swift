@@ -1,9 +1,9 @@
 import Foundation
 
-/// The project's contracts (`contracts/`), found at run time and used to validate every document
-/// a stage reads or writes. Search order: `$X07LP_CONTRACTS_DIR`; a `contracts/` directory beside
-/// or above the running binary (a source checkout's `.build/release/` finds the repo's copy);
-/// `<prefix>/share/x07lp/contracts` for an installed layout.
+/// The project's contracts (`contracts/`), used to validate every document a stage reads or
+/// writes. They are built into every binary (`EmbeddedContracts`, written by the EmbedContracts
+/// build plugin), so a binary copied anywhere has them; `$X07LP_CONTRACTS_DIR` names a directory
+/// to use instead (the tests point it at the checkout's contracts/).
 public final class ContractCatalog {
     public struct Entry: Codable, Sendable {
         public var schema_version: String
@@ -12,37 +12,48 @@ public final class ContractCatalog {
         public var role: String?
     }
 
+    /// Where the contracts come from: a directory, or `ContractCatalog.embeddedLocation`.
     public let directory: String
     public let entries: [Entry]
+    private let embedded: Bool
     private var cachedRegistry: SchemaRegistry?
 
-    public init(directory: String) throws {
-        self.directory = directory
+    /// What `directory` says for the contracts built into the binary.
+    public static let embeddedLocation = "embedded"
+
+    public convenience init(directory: String) throws {
         let indexPath = directory + "/index.json"
-        let bytes = try InputDocument.readFile(indexPath, limit: 1 << 20)
+        try self.init(location: directory, index: try InputDocument.readFile(indexPath, limit: 1 << 20), embedded: false)
+    }
+
+    /// The contracts built into this binary.
+    public static func embedded() throws -> ContractCatalog {
+        try ContractCatalog(location: embeddedLocation, index: Array((EmbeddedContracts.files["index.json"] ?? "").utf8),
+                            embedded: true)
+    }
+
+    private init(location: String, index: [UInt8], embedded: Bool) throws {
+        self.directory = location
+        self.embedded = embedded
         do {
-            let index = try JSONParser.parse(bytes)
-            entries = try (index["schemas"] ?? .array([])).decode([Entry].self)
+            entries = try (try JSONParser.parse(index)["schemas"] ?? .array([])).decode([Entry].self)
         } catch {
-            throw LPError(.internalError, code: "LP_CONTRACTS_BROKEN", "\(indexPath) is not a valid contracts index: \(error)")
+            throw LPError(.internalError, code: "LP_CONTRACTS_BROKEN", "\(location)/index.json is not a valid contracts index: \(error)")
         }
     }
 
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ContractCatalog {
         if let dir = environment["X07LP_CONTRACTS_DIR"] { return try ContractCatalog(directory: dir) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        var dir = executable.deletingLastPathComponent()
-        for _ in 0..<6 {
-            for candidate in ["contracts", "share/x07lp/contracts"] {
-                let path = dir.appendingPathComponent(candidate).path
-                if FileManager.default.fileExists(atPath: path + "/index.json") {
-                    return try ContractCatalog(directory: path)
-                }
-            }
-            dir = dir.deletingLastPathComponent()
+        return try embedded()
+    }
+
+    /// The bytes of the contract file `entry`.
+    public func contents(of entry: Entry) throws -> [UInt8] {
+        guard embedded else { return try InputDocument.readFile(directory + "/" + entry.path, limit: 16 << 20) }
+        guard let text = EmbeddedContracts.files[entry.path] else {
+            throw LPError(.internalError, code: "LP_CONTRACTS_BROKEN", "index.json lists \(entry.path), which is not built in")
         }
-        throw LPError(.usage, code: "LP_CONTRACTS_NOT_FOUND",
-                      "cannot find the contracts directory; set X07LP_CONTRACTS_DIR to the repo's contracts/")
+        return Array(text.utf8)
     }
 
     /// Finds a contract by schema_version (`lp.deploy.execution@0.1.0`), `$id`, or file name.
@@ -53,7 +64,11 @@ public final class ContractCatalog {
     public func registry() throws -> SchemaRegistry {
         if let cachedRegistry { return cachedRegistry }
         do {
-            let registry = try SchemaRegistry.load(directory: directory)
+            // The schemas at the top of contracts/, as a directory registry reads them (not meta/).
+            let top = EmbeddedContracts.files.filter { !$0.key.contains("/") }
+            let registry = embedded ? try SchemaRegistry.load(files: top.mapValues { Array($0.utf8) },
+                                                             base: "file:///x07lp/contracts/")
+                                    : try SchemaRegistry.load(directory: directory)
             cachedRegistry = registry
             return registry
         } catch {

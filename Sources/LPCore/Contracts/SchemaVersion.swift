@@ -31,6 +31,8 @@ public enum SchemaVersion {
     public static let regressionRunResult = "lp.regression.run.result@0.2.0"
     public static let routerState = "x07lp.router.state@0.1.0"
     public static let schemaListResult = "x07lp.schema.list.result@0.1.0"
+    public static let deployListResult = "x07lp.deploy.list.result@0.1.0"
+    public static let blobShowResult = "x07lp.blob.show.result@0.1.0"
     public static let schemaValidateResult = "x07lp.schema.validate.result@0.1.0"
     public static let sloProfile = "x07.slo.profile@0.1.0"
     public static let slotHealth = "x07lp.slot.health@0.1.0"

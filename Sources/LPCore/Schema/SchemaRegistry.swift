@@ -34,6 +34,16 @@ public final class SchemaRegistry: @unchecked Sendable {
         return registry
     }
 
+    /// Loads schema files given as name → bytes, each retrieved at `base` + name (the contracts
+    /// built into the binary).
+    public static func load(files: [String: [UInt8]], base: String) throws -> SchemaRegistry {
+        let registry = SchemaRegistry()
+        for name in files.keys.sorted() {
+            try registry.add(bytes: files[name] ?? [], retrievalURI: base + name)
+        }
+        return registry
+    }
+
     /// Adds every schema file of `directory` (as `load(directory:)` does) to this registry, so one
     /// registry can hold several directories whose schemas refer to each other.
     public func add(directory: String) throws {
@@ -45,16 +55,28 @@ public final class SchemaRegistry: @unchecked Sendable {
         }
         for name in names {
             let url = URL(fileURLWithPath: directory).appendingPathComponent(name).standardizedFileURL
-            let value: JSON
+            let bytes: [UInt8]
             do {
-                value = try JSONParser.parse([UInt8](try Data(contentsOf: url)))
+                bytes = [UInt8](try Data(contentsOf: url))
             } catch {
                 throw SchemaError("cannot read schema \(url.path): \(error)")
             }
-            guard case .object(let members) = value,
-                  members["$schema"] != nil || members["$id"] != nil || members["type"] != nil else { continue }
-            try add(value, retrievalURI: url.absoluteString)
+            try add(bytes: bytes, retrievalURI: url.absoluteString)
         }
+    }
+
+    /// Adds one schema file's bytes; a JSON object that is no schema (an index.json without
+    /// "$schema"/"$id"/"type") is skipped.
+    func add(bytes: [UInt8], retrievalURI: String) throws {
+        let value: JSON
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw SchemaError("cannot read schema \(retrievalURI): \(error)")
+        }
+        guard case .object(let members) = value,
+              members["$schema"] != nil || members["$id"] != nil || members["type"] != nil else { return }
+        try add(value, retrievalURI: retrievalURI)
     }
 
     /// The schema registered under an absolute $id (fragment-less).

@@ -132,7 +132,8 @@ public struct ExecutionMetaLocal: Codable, Equatable, Sendable {
     public var public_listener: String?
     public var artifacts: [Artifact]
     public var signature_status: RecordedSignatureStatus?
-    /// Extension point of the contract; x07lp writes nothing there yet.
+    /// Extension point of the contract: x07lpd records `remote` there (who asked, the run's
+    /// app/env lease); the step machine keeps whatever is stored.
     public var ext: JSON? = [:]
 
     /// A fresh meta for a deployment about to start.

@@ -51,6 +51,8 @@ public enum ExecutionUpdateRules {
             merged.incident_count_total = current.incident_count_total
             merged.incident_count_open = current.incident_count_open
             merged.last_incident_id = current.last_incident_id
+            // `ext` belongs to whoever hosts the run (x07lpd's remote context and lease).
+            merged.ext = current.ext
         }
         result.meta = .local(merged)
         return result

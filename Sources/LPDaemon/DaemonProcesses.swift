@@ -1,0 +1,104 @@
+import LPCore
+import LPState
+import LPServe
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// nginx and fcgiwrap of one daemon, found by their pid files: started in order (fcgiwrap
+/// first, so nginx never answers 502 at start), stopped in reverse.
+enum DaemonProcesses {
+    static func program(_ name: String) throws -> String {
+        for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"] where access(dir + "/" + name, X_OK) == 0 {
+            return dir + "/" + name
+        }
+        throw LPError(.usage, code: "LP_DAEMON_DEPENDENCY_MISSING", "\(name) is not installed (Debian: apt-get install nginx fcgiwrap)")
+    }
+
+    static func pid(_ file: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), Lease.processExists(pid) else { return nil }
+        return pid
+    }
+
+    static func startFcgiwrap(_ config: DaemonConfig) throws -> Int32 {
+        unlink(config.fcgiSocket)
+        // fcgiwrap hands each CGI the FastCGI params as its environment; its own stays minimal.
+        let pid = try DetachedProcess.spawn(try program("fcgiwrap"), ["-s", "unix:" + config.fcgiSocket, "-c", String(config.fcgi_children)],
+                                            environment: ["PATH": "/usr/bin:/bin"], log: config.logs + "/fcgiwrap.log")
+        _ = try AtomicFile.write(Array("\(pid)\n".utf8), to: config.fcgiPid)
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: config.fcgiSocket) { usleep(20_000) }
+        guard FileManager.default.fileExists(atPath: config.fcgiSocket) else {
+            throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "fcgiwrap did not open its socket; see \(config.logs)/fcgiwrap.log")
+        }
+        return pid
+    }
+
+    static func nginxArguments(_ config: DaemonConfig, foreground: Bool) -> [String] {
+        ["-p", DaemonConfig.directory(config.state_dir), "-c", config.nginxConf, "-e", config.logs + "/error.log"]
+            + (foreground ? ["-g", "daemon off;"] : [])
+    }
+
+    /// Checks the configuration with `nginx -t` (its complaint lands in the report).
+    static func testConfiguration(_ config: DaemonConfig) throws {
+        let (status, output) = try run(try program("nginx"), nginxArguments(config, foreground: false) + ["-t", "-q"])
+        guard status == 0 else {
+            throw LPError(.invalidInput, code: "LP_DAEMON_CONFIG_INVALID", "nginx refused the configuration: \(output)")
+        }
+    }
+
+    /// nginx forks its master into the background; its output goes to a log file, not a pipe
+    /// (the master would hold the pipe open forever).
+    static func startNginx(_ config: DaemonConfig) throws {
+        let log = config.logs + "/nginx-start.log"
+        let starter = try DetachedProcess.spawn(try program("nginx"), nginxArguments(config, foreground: false),
+                                                environment: ["PATH": "/usr/bin:/bin"], log: log)
+        var status: Int32 = 0
+        waitpid(starter, &status, 0)
+        for _ in 0..<100 where pid(config.nginxPid) == nil { usleep(20_000) }
+        guard status == 0, pid(config.nginxPid) != nil else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "nginx did not start: \(output.suffix(400))")
+        }
+    }
+
+    /// nginx workers whose master was killed keep the listening socket: before a start, those of
+    /// this daemon (their descriptors point into its logs directory) are ended.
+    static func killOrphanedWorkers(_ config: DaemonConfig) {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for name in processes {
+            guard let pid = Int32(name), pid != getpid(),
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), comm.hasPrefix("nginx"),
+                  let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            let ours = fds.contains { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"))?.hasPrefix(config.logs + "/") == true
+            }
+            if ours { kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Signals the process of a pid file and waits for it; with `group`, its whole process group
+    /// (fcgiwrap's children do not follow their parent out).
+    static func stop(_ file: String, signal: Int32, group: Bool = false) -> Bool {
+        guard let pid = pid(file) else { return false }
+        kill(group ? -pid : pid, signal)
+        for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
+        if kill(pid, 0) == 0 { kill(group ? -pid : pid, SIGKILL) }
+        unlink(file)
+        return true
+    }
+
+    static func run(_ program: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

@@ -1,0 +1,4 @@
+import LPMCP
+
+// lp-mcp: see LPMCP/MCPServer.swift.
+MCPServer.main()

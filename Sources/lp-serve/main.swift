@@ -1,0 +1,3 @@
+import LPServe
+
+ServeMain.main()

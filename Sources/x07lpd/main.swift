@@ -1,0 +1,4 @@
+import LPDaemon
+import LPStage
+
+StageRunner.main(DaemonStage.definition)

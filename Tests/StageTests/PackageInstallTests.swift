@@ -1,0 +1,124 @@
+import LPCore
+import Foundation
+import XCTest
+
+/// scripts/package builds the .deb and the tarball from the static release binaries
+/// (.build/release, built by scripts/bootstrap with --static-swift-stdlib, or $X07LP_RELEASE_DIR);
+/// the .deb installed with
+/// dpkg into a scratch root runs a whole deployment from its own files, with an empty environment
+/// and nothing of the Swift toolchain reachable.
+final class PackageInstallTests: XCTestCase {
+    static let releaseBin = ProcessInfo.processInfo.environment["X07LP_RELEASE_DIR"] ?? StageProcess.repoRoot + "/.build/release"
+
+    /// Packages once per test run: dist/ in a scratch directory.
+    static let packaged: (deb: String, tarball: String, version: String)? = {
+        guard FileManager.default.isExecutableFile(atPath: releaseBin + "/x07lp-stages") else { return nil }
+        let out = StageProcess.temporaryDirectory()
+        let result = try? StageProcess.run(StageProcess.repoRoot + "/scripts/package", ["--bin-dir", releaseBin, "--out", out])
+        precondition(result?.status == 0, "scripts/package failed: \(result?.stderr ?? "did not run")")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        guard let deb = names.first(where: { $0.hasSuffix("_amd64.deb") }),
+              let tarball = names.first(where: { $0.hasSuffix("-linux-x86_64.tar.gz") }) else { return nil }
+        let version = String(deb.dropFirst("x07lp_".count).dropLast("_amd64.deb".count))
+        return (out + "/" + deb, out + "/" + tarball, version)
+    }()
+
+    func package() throws -> (deb: String, tarball: String, version: String) {
+        guard let packaged = Self.packaged else {
+            throw XCTSkip("no release build in \(Self.releaseBin): scripts/bootstrap builds it (scripts/test runs it first)")
+        }
+        return packaged
+    }
+
+    /// A command run with nothing but PATH=/usr/bin:/bin in its environment.
+    func bare(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> StageResult {
+        try StageProcess.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "TZ=UTC", executable] + arguments, cwd: cwd)
+    }
+
+    func testTheDebDependsOnlyOnDebianLibrariesAndInstallsWithDpkg() throws {
+        let (deb, _, version) = try package()
+        let depends = try StageProcess.run("/usr/bin/dpkg-deb", ["-f", deb, "Depends"])
+        XCTAssertEqual(depends.stdoutText, "libarchive13, libssl3, libsqlite3-0\n")
+        // The three are installed on this machine, so the installed binaries find them.
+        XCTAssertEqual(try StageProcess.run("/usr/bin/dpkg-query", ["-W", "libarchive13", "libssl3", "libsqlite3-0"]).status, 0)
+        let root = try install(deb)
+        let bin = root + "/usr/bin"
+        for name in ["x07lp", "lp-validate", "lp-plan", "lp-apply", "lp-query", "lp-incident", "lp-regress"] {
+            XCTAssertTrue(FileManager.default.isExecutableFile(atPath: bin + "/" + name), name)
+        }
+        // One binary holds every stage (bin/lp-* link to it); the loader finds nothing of Swift.
+        let ldd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/x07lp-stages"])
+        XCTAssertEqual(ldd.status, 0, ldd.stderr)
+        XCTAssertFalse(ldd.stdoutText.contains("swift") || ldd.stdoutText.contains("Foundation") || ldd.stdoutText.contains("not found"),
+                       ldd.stdoutText)
+        for name in ["libarchive.so.13", "libcrypto.so.3", "libsqlite3.so.0"] {
+            XCTAssertTrue(ldd.stdoutText.contains(name), "x07lp-stages does not load \(name): \(ldd.stdoutText)")
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/x07lp-stages")
+        let manifest = try StageProcess.run("/usr/bin/dpkg-deb", ["-c", deb]).stdoutText
+        for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/man/man1/lp-apply.1.gz",
+                     "./usr/share/bash-completion/completions/x07lp", "./usr/share/zsh/vendor-completions/_x07lp",
+                     "./usr/share/x07lp/contracts/index.json", "./usr/share/x07lp/x07lp.routes"] {
+            XCTAssertTrue(manifest.contains(path), "the .deb lacks \(path)")
+        }
+        XCTAssertEqual(try bare(bin + "/x07lp", ["--version"]).stdoutText, "x07lp \(version)\n")
+    }
+
+    /// The release flow from the installed files only: accept, plan and run the canary to
+    /// promoted, query it, verify the state; the contracts come from the binaries themselves.
+    func testTheInstalledPackageDeploysEndToEndWithAnEmptyEnvironment() throws {
+        let root = try install(try package().deb)
+        let x07lp = root + "/usr/bin/x07lp"
+        let hello = ExamplePacks.hello, state = StageProcess.temporaryDirectory() + "/state"
+        let deploy = try bare(x07lp, ["deploy", "--pack", hello + "/pack.tar.zst", "--change", hello + "/change_request.ops.json",
+                                      "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json",
+                                      "--policy", hello + "/policy.baseline.json", "--provenance", hello + "/provenance.dsse.json",
+                                      "--trusted-key", hello + "/keys/test-signing.pub.pem",
+                                      "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics", "--pause-scale", "0",
+                                      "--state-dir", state, "--now-unix-ms", "1767225600000", "--json"])
+        XCTAssertEqual(deploy.status, 0, deploy.stderr)
+        let report = try JSONParser.parse(deploy.stdout)
+        XCTAssertEqual(report["result"]?["outcome"], "promoted", deploy.stdoutText)
+        let query = try bare(x07lp, ["deploy", "query", "--app-id", "example.hello.web", "--env", "staging", "--latest",
+                                     "--state-dir", state])
+        XCTAssertEqual(query.status, 0, query.stderr)
+        XCTAssertEqual(try JSONParser.parse(query.stdout)["status"], "completed", query.stdoutText)
+        let verify = try bare(x07lp, ["state", "verify", "--state-dir", state])
+        XCTAssertEqual(verify.status, 0, verify.stderr + verify.stdoutText)
+        let schemas = try bare(x07lp, ["schema", "list"])
+        XCTAssertEqual(try JSONParser.parse(schemas.stdout)["contracts_dir"], "embedded")
+    }
+
+    /// The tarball unpacks anywhere; a stage binary copied out of it alone still validates.
+    func testTheTarballAndACopiedBinaryWorkAnywhere() throws {
+        let (_, tarball, version) = try package()
+        let dir = StageProcess.temporaryDirectory()
+        XCTAssertEqual(try StageProcess.run("/bin/tar", ["-C", dir, "-xzf", tarball]).status, 0)
+        let top = dir + "/x07lp-\(version)-linux-x86_64"
+        XCTAssertEqual(try bare(top + "/bin/x07lp", ["--version"]).stdoutText, "x07lp \(version)\n")
+        let help = try bare(top + "/bin/x07lp", ["help", "deploy", "run"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdoutText.hasPrefix("x07lp deploy run — "), help.stdoutText)
+        // cp follows the link: the copy is the whole binary, and runs as the stage it is named.
+        let alone = StageProcess.temporaryDirectory() + "/lp-validate"
+        XCTAssertEqual(try StageProcess.run("/bin/cp", [top + "/bin/lp-validate", alone]).status, 0)
+        let change = ExamplePacks.hello + "/change_request.ops.json"
+        let valid = try bare(alone, ["schema", "validate", "--schema", "lp.change_request@0.1.0", "--in", change])
+        XCTAssertEqual(valid.status, 0, valid.stderr)
+        XCTAssertEqual(try JSONParser.parse(valid.stdout)["valid"], true, valid.stdoutText)
+    }
+
+    /// `dpkg -i` into a scratch root with its own (empty) package database; the dependencies are
+    /// checked on this machine above, so they are not looked for in the empty database.
+    func install(_ deb: String) throws -> String {
+        let root = StageProcess.temporaryDirectory()
+        for directory in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        XCTAssertTrue(FileManager.default.createFile(atPath: root + "/var/lib/dpkg/status", contents: Data()))
+        let dpkg = try StageProcess.run("/usr/bin/dpkg", ["--root=" + root, "--log=/dev/null", "--force-not-root",
+                                                          "--force-depends", "-i", deb])
+        XCTAssertEqual(dpkg.status, 0, dpkg.stderr + dpkg.stdoutText)
+        return root
+    }
+}
