@@ -1,0 +1,183 @@
+import LPCore
+import Foundation
+import XCTest
+
+/// `x07lp target …` and the verbs sent to a target, against a real x07lpd (TLS from its dev CA):
+/// each TLS mode, the refusals (bad CA, bad pin, bad profiles, bad token), accept with its push,
+/// a detached run followed with --wait to promoted, query; no token anywhere in what was printed
+/// or stored on the client.
+final class RemoteTargetTests: XCTestCase {
+    struct Client {
+        let config: String
+        let token: String
+        var outputs: [String] = []
+
+        mutating func x07lp(_ arguments: [String], env: [String: String] = [:]) throws -> StageResult {
+            let result = try StageProcess.x07lp(arguments, environment: ["X07LP_CONFIG_DIR": config, "LP_TEST_TOKEN": token].merging(env) { $1 })
+            outputs.append(result.stdoutText + result.stderr)
+            return result
+        }
+    }
+
+    static func json(_ result: StageResult) throws -> JSON { try JSONParser.parse(result.stdout) }
+    static func codes(_ result: StageResult) -> [String] {
+        ((try? json(result))?["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
+    }
+
+    func write(_ path: String, _ text: String, mode: mode_t = 0o600) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        chmod(path, mode)
+    }
+
+    func profile(_ dir: String, _ name: String, url: String, tls: JSON?, tokenRef: String, extra: [String: JSON] = [:]) throws -> String {
+        var document: JSON = ["schema_version": "lp.target.profile@0.1.0", "name": .string(name), "kind": "oss_remote",
+                              "base_url": .string(url), "api_version": "v1",
+                              "auth": ["kind": "static_bearer", "token_ref": .string(tokenRef)],
+                              "runtime_provider": "wasmcloud", "routing_provider": "edge_http_v1"]
+        if let tls { document = document.setting("tls", tls) }
+        for (key, value) in extra { document = document.setting(key, value) }
+        let path = dir + "/\(name).json"
+        try write(path, document.canonicalString, mode: 0o644)
+        return path
+    }
+
+    /// The SPKI pin of the daemon's certificate, as the openssl CLI computes it.
+    func pin(of cert: String) throws -> String {
+        let script = "openssl x509 -in '\(cert)' -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -r"
+        let out = try StageProcess.run("/bin/sh", ["-c", script])
+        return "sha256:" + String(out.stdoutText.prefix(64))
+    }
+
+    func testTargetProfilesEachTLSModeAndTheRefusals() throws {
+        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let dir = StageProcess.temporaryDirectory()
+        var client = Client(config: dir + "/config", token: daemon.deployToken)
+        try write(dir + "/token", daemon.deployToken + "\n")
+        let caTLS: JSON = ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)]
+
+        let added = try client.x07lp(["target", "add", "--profile", try profile(dir, "prod", url: daemon.url, tls: caTLS, tokenRef: "file://" + dir + "/token"), "--json"])
+        XCTAssertEqual(added.status, 0, added.stderr)
+        XCTAssertEqual(try Self.json(added)["result"]?["reachable"], true)
+        let stored = dir + "/config/targets/prod.json"
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: stored)[.posixPermissions] as? Int, 0o600)
+
+        let pinned: JSON = ["mode": "pinned_spki", "ca_bundle_path": .string(daemon.ca),
+                            "pinned_spki_sha256": .string(try pin(of: daemon.state + "/.x07lpd/tls/server.pem"))]
+        let pinnedAdd = try client.x07lp(["target", "add", "--profile", try profile(dir, "pinned", url: daemon.url, tls: pinned, tokenRef: "env:LP_TEST_TOKEN")])
+        XCTAssertEqual(pinnedAdd.status, 0, pinnedAdd.stderr)
+
+        // A CA that did not sign the daemon's certificate, and a pin of another key: 42, nothing stored.
+        let other = dir + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        let made = try StageProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                                             "-keyout", other + "/ca.key", "-out", other + "/ca.pem", "-days", "1", "-subj", "/CN=other"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let badPin: JSON = ["mode": "pinned_spki", "ca_bundle_path": .string(daemon.ca), "pinned_spki_sha256": .string("sha256:" + String(repeating: "f", count: 64))]
+        let badCA: JSON = ["mode": "ca_bundle", "ca_bundle_path": .string(other + "/ca.pem")]
+        let system: JSON = ["mode": "system"]
+        for (name, tls) in [("badca", badCA), ("badpin", badPin), ("system", system)] {
+            let refused = try client.x07lp(["target", "add", "--profile", try profile(dir, name, url: daemon.url, tls: tls, tokenRef: "env:LP_TEST_TOKEN"), "--json"])
+            XCTAssertEqual(refused.status, 42, "\(name): \(refused.stderr)")
+            XCTAssertEqual(Self.codes(refused), ["LP_REMOTE_TARGET_UNREACHABLE"], name)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/config/targets/\(name).json"), name)
+        }
+
+        // Profiles refused before any request: 64, nothing stored.
+        try write(dir + "/open-token", daemon.deployToken, mode: 0o644)
+        let invalid: [(String, String, JSON?, String, [String: JSON])] = [
+            ("plain", "http://example.com", nil, "env:LP_TEST_TOKEN", [:]),
+            ("openfile", daemon.url, caTLS, "file://" + dir + "/open-token", [:]),
+            ("unset", daemon.url, caTLS, "env:LP_NO_SUCH_VARIABLE", [:]),
+            ("extra", daemon.url, caTLS, "env:LP_TEST_TOKEN", ["surprise": true]),
+            ("plaintls", "http://127.0.0.1:1", caTLS, "env:LP_TEST_TOKEN", [:]),
+            ("oci", daemon.url, caTLS, "env:LP_TEST_TOKEN", ["oci_registry": "127.0.0.1:5000"]),
+            ("-dash", daemon.url, caTLS, "env:LP_TEST_TOKEN", [:]),
+        ]
+        for (name, url, tls, ref, extra) in invalid {
+            let refused = try client.x07lp(["target", "add", "--profile", try profile(dir, name, url: url, tls: tls, tokenRef: ref, extra: extra), "--json"])
+            XCTAssertEqual(refused.status, 64, "\(name): \(refused.stderr)")
+            XCTAssertEqual(Self.codes(refused), ["LP_TARGET_PROFILE_INVALID"], name)
+        }
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/config/targets")), ["prod.json", "pinned.json"])
+
+        XCTAssertEqual(try client.x07lp(["target", "use", "--name", "pinned"]).status, 0)
+        let listed = try Self.json(try client.x07lp(["target", "ls", "--json"]))
+        XCTAssertEqual(listed["result"]?["schema_version"], "lp.target.list.result@0.1.0")
+        let items = listed["result"]?["items"]?.arrayValue ?? []
+        XCTAssertEqual(items.map { $0["name"] }, ["pinned", "prod"])
+        XCTAssertEqual(items.map { $0["active"] }, [true, false])
+        XCTAssertEqual(items.map { $0["reachable"] }, [true, true])
+        XCTAssertTrue(items.allSatisfy { ($0["target_id"]?.stringValue ?? "").hasPrefix("lptgt_") })
+        let inspected = try Self.json(try client.x07lp(["target", "inspect", "--name", "prod", "--json"]))
+        XCTAssertEqual(inspected["result"]?["capabilities"]?["schema_version"], "lp.remote.capabilities.response@0.1.0")
+        XCTAssertEqual(try client.x07lp(["target", "rm", "--name", "pinned"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/config/current_target"))
+
+        // A token the daemon does not know: 41 from the daemon, relayed.
+        try write(dir + "/wrong", "not-a-token")
+        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", try profile(dir, "wrong", url: daemon.url, tls: caTLS, tokenRef: "file://" + dir + "/wrong")]).status, 0)
+        let refused = try client.x07lp(["deploy", "status", "--target", "wrong", "--deployment-id", "lpexec_x", "--json"])
+        XCTAssertEqual(refused.status, 41, refused.stderr)
+        XCTAssertEqual(Self.codes(refused), ["LP_REMOTE_AUTH_FAILED"])
+        try assertNoToken(client, daemon)
+    }
+
+    func testAcceptPushRunWaitAndQueryOnTheCurrentTarget() throws {
+        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let dir = StageProcess.temporaryDirectory()
+        var client = Client(config: dir + "/config", token: daemon.deployToken)
+        try write(dir + "/token", daemon.deployToken)
+        let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
+                               tokenRef: "file://" + dir + "/token")
+        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        XCTAssertEqual(try client.x07lp(["target", "use", "--name", "prod"]).status, 0)
+
+        let hello = ExamplePacks.hello
+        let accept = ["deploy", "accept", "--pack", hello + "/pack.tar.zst", "--change", hello + "/change_request.ops.json",
+                      "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json", "--policy", hello + "/policy.baseline.json",
+                      "--provenance", hello + "/provenance.dsse.json", "--json"]
+        func push(_ result: StageResult) throws -> JSON {
+            try XCTUnwrap(Self.json(result)["diagnostics"]?.arrayValue?.first { $0["code"] == "LP_REMOTE_PUSHED" }?["data"]?["push"])
+        }
+        let first = try client.x07lp(accept)
+        XCTAssertEqual(first.status, 0, first.stderr + first.stdoutText)
+        let result = try Self.json(first)["result"] ?? .null
+        XCTAssertEqual(result["schema_version"], "lp.deploy.remote.result@0.1.0")
+        XCTAssertEqual(result["target"], "prod")
+        XCTAssertEqual(try push(first)["uploaded_count"], 6)
+        XCTAssertEqual(try push(first)["schema_version"], "lp.deploy.push.result@0.1.0")
+        let id = try XCTUnwrap(result["deployment_id"]?.stringValue)
+        // The same inputs again: presence finds them all, nothing is uploaded.
+        let again = try client.x07lp(accept)
+        XCTAssertEqual(try push(again)["uploaded_count"], 0)
+        XCTAssertEqual(try push(again)["skipped_count"], 6)
+
+        let ran = try client.x07lp(["deploy", "run", "--deployment-id", id, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+                                    "--pause-scale", "0", "--wait", "--json"])
+        XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
+        XCTAssertEqual(try Self.json(ran)["result"]?["outcome"], "promoted")
+        let full = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "full", "--json"])
+        XCTAssertEqual(full.status, 0, full.stderr)
+        XCTAssertEqual(try Self.json(full)["result"]?["outcome"], "promoted")
+        XCTAssertEqual(try Self.json(full)["command"], "deploy query")
+        XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
+
+        // --target __local__ keeps the local stages: the deployment is not in a fresh local state.
+        let local = try client.x07lp(["deploy", "query", "--target", "__local__", "--deployment-id", id, "--state-dir", dir + "/local", "--json"])
+        XCTAssertNotEqual(local.status, 0)
+        XCTAssertFalse(local.stdoutText.contains("promoted"))
+        try assertNoToken(client, daemon)
+    }
+
+    /// Neither token appears in anything printed, nor in a file of the client's configuration.
+    func assertNoToken(_ client: Client, _ daemon: DaemonHarness) throws {
+        var texts = client.outputs
+        for case let file as String in FileManager.default.enumerator(atPath: client.config) ?? .init() {
+            texts.append((try? String(contentsOfFile: client.config + "/" + file, encoding: .utf8)) ?? "")
+        }
+        XCTAssertGreaterThan(texts.count, 5)
+        for text in texts { XCTAssertFalse(text.contains(daemon.deployToken) || text.contains(daemon.readToken), "a token leaked: \(text.prefix(200))") }
+    }
+}
