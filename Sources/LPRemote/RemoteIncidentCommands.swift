@@ -39,8 +39,12 @@ enum RemoteIncidentCommands {
 
     static let regress = RemoteDeployCommands.relayed(
         ["regress", "from-incident"], "regression fixtures from an incident, kept on the daemon",
-        [incident, OptionSpec("--name", value: "NAME", "the regression's name"), OptionSpec("--dry-run", "write nothing")],
+        [incident, OptionSpec("--name", value: "NAME", "the regression's name"), OptionSpec("--dry-run", "write nothing"),
+         OptionSpec("--out-dir", value: "DIR", "refused on a target: the daemon keeps the fixtures in its state")],
         [.gateRejected]) { ctx in
+        if ctx.arguments.value("--out-dir") != nil {
+            throw LPError(.usage, code: "LP_USAGE", "--out-dir is local only: on a target the fixtures stay in the daemon's state")
+        }
         var body: JSON = ["dry_run": .bool(ctx.arguments.has("--dry-run"))]
         if let name = ctx.arguments.value("--name") { body = body.setting("name", .string(name)) }
         return (.post, "/v1/incidents/\(try RemoteDeployCommands.segment(ctx, "--incident-id"))/regress", body)

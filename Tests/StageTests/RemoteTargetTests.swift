@@ -171,6 +171,54 @@ final class RemoteTargetTests: XCTestCase {
         try assertNoToken(client, daemon)
     }
 
+    func testControlsLeaseConflictIncidentsAndRegressOnATarget() throws {
+        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let dir = StageProcess.temporaryDirectory()
+        var client = Client(config: dir + "/config", token: daemon.deployToken)
+        let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
+                               tokenRef: "env:LP_TEST_TOKEN")
+        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        let hello = ExamplePacks.hello
+        let accept = ["deploy", "accept", "--target", "prod", "--pack", hello + "/pack.tar.zst", "--change", hello + "/change_request.ops.json",
+                      "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json", "--policy", hello + "/policy.baseline.json",
+                      "--provenance", hello + "/provenance.dsse.json", "--json"]
+        func accepted() throws -> String {
+            try XCTUnwrap(Self.json(try client.x07lp(accept))["result"]?["deployment_id"]?.stringValue)
+        }
+        let metrics = StageProcess.repoRoot + "/examples/hello/metrics"
+        let a = try accepted(), b = try accepted()
+        let started = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", a, "--metrics-dir", metrics,
+                                        "--pause-scale", "30", "--json"])
+        XCTAssertEqual(started.status, 0, started.stderr)
+        XCTAssertEqual(try Self.json(started)["result"]?["schema_version"], "lp.deploy.remote.result@0.1.0")
+        usleep(1_500_000)
+        let conflict = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
+        XCTAssertEqual(conflict.status, 13, conflict.stderr)
+        XCTAssertEqual(Self.codes(conflict), ["LP_REMOTE_LEASE_CONFLICT"])
+        XCTAssertEqual(try Self.json(conflict)["result"], ["op": "run", "ok": false])
+        let paused = try client.x07lp(["deploy", "pause", "--target", "prod", "--deployment-id", a, "--reason", "hold", "--json"])
+        XCTAssertEqual(paused.status, 0, paused.stderr + paused.stdoutText)
+        XCTAssertEqual(try client.x07lp(["deploy", "rollback", "--target", "prod", "--deployment-id", a, "--reason", "bad"]).status, 0)
+        let rerun = try client.x07lp(["deploy", "rerun", "--target", "prod", "--deployment-id", a, "--reason", "again", "--json"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr + rerun.stdoutText)
+
+        for (name, document) in [("request", IncidentTests.request), ("response", IncidentTests.response), ("trace", IncidentTests.trace)] {
+            try write(dir + "/\(name).json", document.canonicalString)
+        }
+        let captured = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "502",
+                                         "--request", dir + "/request.json", "--response", dir + "/response.json", "--trace", dir + "/trace.json", "--json"])
+        XCTAssertEqual(captured.status, 0, captured.stderr + captured.stdoutText)
+        let incident = try XCTUnwrap(Self.json(captured)["result"]?["incident_id"]?.stringValue)
+        let listed = try client.x07lp(["incident", "list", "--target", "prod", "--deployment-id", a, "--json"])
+        XCTAssertEqual(try Self.json(listed)["result"]?["items"]?.arrayValue?.count, 1)
+        XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", incident]).status, 0)
+        let regressed = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", incident, "--name", "greet_502", "--json"])
+        XCTAssertEqual(regressed.status, 0, regressed.stderr + regressed.stdoutText)
+        XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
+        try assertNoToken(client, daemon)
+    }
+
     /// Neither token appears in anything printed, nor in a file of the client's configuration.
     func assertNoToken(_ client: Client, _ daemon: DaemonHarness) throws {
         var texts = client.outputs
