@@ -24,6 +24,15 @@ final class RemoteTargetTests: XCTestCase {
         ((try? json(result))?["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
     }
 
+    /// `document` is valid under the upstream contract (when the upstream contracts are present).
+    func validate(_ document: JSON?, _ contract: String) throws {
+        guard let root = Upstream.root else { return }
+        let file = StageProcess.temporaryDirectory() + "/doc.json"
+        try Data((document ?? .null).canonicalBytes).write(to: URL(fileURLWithPath: file))
+        let check = try StageProcess.x07lp(["schema", "validate", "--schema", "\(root)/lp-contracts/\(contract).schema.json", "--in", file])
+        XCTAssertEqual(check.status, 0, "not a valid \(contract): \(check.stderr)")
+    }
+
     func write(_ path: String, _ text: String, mode: mode_t = 0o600) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         chmod(path, mode)
@@ -37,6 +46,7 @@ final class RemoteTargetTests: XCTestCase {
         if let tls { document = document.setting("tls", tls) }
         for (key, value) in extra { document = document.setting(key, value) }
         let path = dir + "/\(name).json"
+        if extra.isEmpty, url.hasPrefix("https"), !name.hasPrefix("-") { try validate(document, "lp.target.profile") }
         try write(path, document.canonicalString, mode: 0o644)
         return path
     }
@@ -103,7 +113,8 @@ final class RemoteTargetTests: XCTestCase {
 
         XCTAssertEqual(try client.x07lp(["target", "use", "--name", "pinned"]).status, 0)
         let listed = try Self.json(try client.x07lp(["target", "ls", "--json"]))
-        XCTAssertEqual(listed["result"]?["schema_version"], "lp.target.list.result@0.1.0")
+        try validate(listed["result"], "lp.target.list.result")
+        try validate(listed, "lp.cli.report")
         let items = listed["result"]?["items"]?.arrayValue ?? []
         XCTAssertEqual(items.map { $0["name"] }, ["pinned", "prod"])
         XCTAssertEqual(items.map { $0["active"] }, [true, false])
@@ -147,7 +158,9 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(result["schema_version"], "lp.deploy.remote.result@0.1.0")
         XCTAssertEqual(result["target"], "prod")
         XCTAssertEqual(try push(first)["uploaded_count"], 6)
-        XCTAssertEqual(try push(first)["schema_version"], "lp.deploy.push.result@0.1.0")
+        try validate(try push(first), "lp.deploy.push.result")
+        try validate(result, "lp.deploy.remote.result")
+        try validate(try Self.json(first), "lp.cli.report")
         let id = try XCTUnwrap(result["deployment_id"]?.stringValue)
         // The same inputs again: presence finds them all, nothing is uploaded.
         let again = try client.x07lp(accept)
@@ -162,6 +175,7 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertEqual(try Self.json(full)["result"]?["outcome"], "promoted")
         XCTAssertEqual(try Self.json(full)["command"], "deploy query")
+        try validate(try Self.json(full)["result"], "lp.deploy.query.result")
         XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
 
         // --target __local__ keeps the local stages: the deployment is not in a fresh local state.
@@ -191,7 +205,7 @@ final class RemoteTargetTests: XCTestCase {
         let started = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", a, "--metrics-dir", metrics,
                                         "--pause-scale", "30", "--json"])
         XCTAssertEqual(started.status, 0, started.stderr)
-        XCTAssertEqual(try Self.json(started)["result"]?["schema_version"], "lp.deploy.remote.result@0.1.0")
+        try validate(try Self.json(started)["result"], "lp.deploy.remote.result")
         usleep(1_500_000)
         let conflict = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
         XCTAssertEqual(conflict.status, 13, conflict.stderr)
