@@ -79,6 +79,8 @@ public enum VerbCatalog {
         VerbSpec("target inspect", "a stored target, its health and capabilities (lp-remote)", ["remote_target_inspect"]),
         VerbSpec("target use", "make a stored target the current one (lp-remote)", ["remote_target_use"]),
         VerbSpec("target rm", "forget a stored target (lp-remote)", ["remote_target_rm"]),
+        VerbSpec("adapter capabilities", "what a target's daemon supports: lp.adapter.capabilities (lp-remote)", ["remote_adapter_capabilities"]),
+        VerbSpec("adapter conformance", "the ten adapter scenarios run on a target's daemon (lp-remote)", ["remote_adapter_conformance"]),
         VerbSpec("help exit-codes", "the exit codes, and the code of each way a deploy run ends (lp-validate)",
                  ["validate_help_exit_codes"]),
         VerbSpec("mcp serve", "MCP server over stdio for agents (lp-mcp; its flags: lp-mcp --help)", []),

@@ -9,5 +9,6 @@ public enum RemoteStage {
         commands: [TargetCommands.add, TargetCommands.list, TargetCommands.inspect, TargetCommands.use, TargetCommands.remove,
                    RemoteDeployCommands.accept, RemoteDeployCommands.run, RemoteDeployCommands.status, RemoteDeployCommands.deployQuery]
             + RemoteDeployCommands.controls
-            + [RemoteIncidentCommands.capture, RemoteIncidentCommands.list, RemoteIncidentCommands.get, RemoteIncidentCommands.regress])
+            + [RemoteIncidentCommands.capture, RemoteIncidentCommands.list, RemoteIncidentCommands.get, RemoteIncidentCommands.regress,
+               AdapterCommands.capabilities, AdapterCommands.conformance])
 }

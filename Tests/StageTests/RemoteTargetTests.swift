@@ -233,6 +233,48 @@ final class RemoteTargetTests: XCTestCase {
         try assertNoToken(client, daemon)
     }
 
+    func testAdapterCapabilitiesAndConformanceTenOfTen() throws {
+        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        let dir = StageProcess.temporaryDirectory()
+        var client = Client(config: dir + "/config", token: daemon.deployToken)
+        let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
+                               tokenRef: "env:LP_TEST_TOKEN")
+        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        let capabilities = try client.x07lp(["adapter", "capabilities", "--target", "prod", "--json"])
+        XCTAssertEqual(capabilities.status, 0, capabilities.stderr)
+        try validate(try Self.json(capabilities)["result"], "lp.adapter.capabilities")
+
+        // The fixture: the example pack and inputs, its metrics, an incident.
+        let fixture = dir + "/fixture", hello = ExamplePacks.hello
+        for sub in ["", "/metrics", "/incident"] { try FileManager.default.createDirectory(atPath: fixture + sub, withIntermediateDirectories: true) }
+        for (from, to) in [("pack.tar.zst", "pack.tar.zst"), ("change_request.ops.json", "change_request.json"), ("ops.canary.json", "ops.json"),
+                           ("slo.json", "slo.json"), ("policy.baseline.json", "policy.json"), ("provenance.dsse.json", "provenance.dsse.json")] {
+            try FileManager.default.createSymbolicLink(atPath: fixture + "/" + to, withDestinationPath: hello + "/" + from)
+        }
+        for n in [1, 2] {
+            try FileManager.default.createSymbolicLink(atPath: fixture + "/metrics/analysis.\(n).json",
+                                                       withDestinationPath: StageProcess.repoRoot + "/examples/hello/metrics/analysis.\(n).json")
+        }
+        for (name, document) in [("request", IncidentTests.request), ("response", IncidentTests.response), ("trace", IncidentTests.trace)] {
+            try write(fixture + "/incident/\(name).json", document.canonicalString)
+        }
+        let ran = try client.x07lp(["adapter", "conformance", "--target", "prod", "--fixture", fixture, "--json"])
+        XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
+        let report = try Self.json(ran)
+        XCTAssertEqual(report["result"]?["passed"], 10, report["result"]?["scenarios"]?.canonicalString ?? "")
+        try validate(report["result"], "lp.adapter.conformance.report")
+        if let root = Upstream.root {
+            let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/remote_conformance/expected/adapter.conformance.report.json")
+            XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: report), [])
+        }
+
+        // A fixture without its inputs is refused before any request.
+        let empty = try client.x07lp(["adapter", "conformance", "--target", "prod", "--fixture", dir + "/nothing"])
+        XCTAssertEqual(empty.status, 2, empty.stderr)
+        try assertNoToken(client, daemon)
+    }
+
     /// Neither token appears in anything printed, nor in a file of the client's configuration.
     func assertNoToken(_ client: Client, _ daemon: DaemonHarness) throws {
         var texts = client.outputs
