@@ -178,6 +178,21 @@ final class RemoteTargetTests: XCTestCase {
         try validate(try Self.json(full)["result"], "lp.deploy.query.result")
         XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
 
+        // Query parity: the same inputs run locally give the same normalized full query.
+        let localState = ["--target", "__local__", "--state-dir", dir + "/parity"]
+        let localAccept = try client.x07lp(Array(accept.dropLast()) + ["--trusted-key", hello + "/keys/test-signing.pub.pem", "--json"] + localState)
+        let localId = try XCTUnwrap(Self.json(localAccept)["result"]?["exec_id"]?.stringValue, localAccept.stderr)
+        XCTAssertEqual(try client.x07lp(["deploy", "run", "--deployment-id", localId, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+                                         "--pause-scale", "0"] + localState).status, 0)
+        let localFull = try Self.json(try client.x07lp(["deploy", "query", "--deployment-id", localId, "--view", "full", "--json"] + localState))
+        let normalized = Self.normalized(try Self.json(full))
+        XCTAssertEqual(normalized, Self.normalized(localFull))
+        if let root = Upstream.root {
+            let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/remote_parity/expected/query.full.normalized.json")
+            // The reference aliases remote reason codes (LP_PLAN_READY as LP-INTAKE-OK); x07lpd's are the local ones.
+            XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: normalized, wildcardKeys: ["target", "decision_reason_codes"]), [])
+        }
+
         // --target __local__ keeps the local stages: the deployment is not in a fresh local state.
         let local = try client.x07lp(["deploy", "query", "--target", "__local__", "--deployment-id", id, "--state-dir", dir + "/local", "--json"])
         XCTAssertNotEqual(local.status, 0)
@@ -273,6 +288,22 @@ final class RemoteTargetTests: XCTestCase {
         let empty = try client.x07lp(["adapter", "conformance", "--target", "prod", "--fixture", dir + "/nothing"])
         XCTAssertEqual(empty.status, 2, empty.stderr)
         try assertNoToken(client, daemon)
+    }
+
+    /// The parity view of a full query (ids, times and digests left out).
+    static func normalized(_ report: JSON) -> JSON {
+        let result = report["result"] ?? .null
+        func unique(_ values: [String]) -> JSON {
+            var seen = Set<String>()
+            return .array(values.filter { !$0.isEmpty && seen.insert($0).inserted }.map(JSON.string))
+        }
+        let steps = result["steps"]?.arrayValue ?? []
+        let reasons = (result["decisions"]?.arrayValue ?? []).flatMap { ($0["reasons"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue } }
+        return ["schema_version": "lp.deploy.query.result.normalized@0.1.0", "target": result["target"] ?? .null,
+                "status": result["status"] ?? .null, "outcome": result["outcome"] ?? .null,
+                "current_weight_pct": result["current_weight_pct"] ?? .null,
+                "analysis_decisions": unique(steps.compactMap { $0["analysis_decision"]?.stringValue }),
+                "step_statuses": .array(steps.prefix(3).map { $0["status"] ?? .null }), "decision_reason_codes": unique(reasons)]
     }
 
     /// Neither token appears in anything printed, nor in a file of the client's configuration.
