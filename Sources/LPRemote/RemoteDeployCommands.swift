@@ -72,7 +72,9 @@ enum RemoteDeployCommands {
                    [.gateRejected, .sloRollback, .retryBudgetExhausted, .metricsMissing, .killSwitchEngaged])) { ctx in
         let client = try RemoteSelection.client(ctx)
         let id = try ctx.arguments.required("--deployment-id", ctx.spec)
-        try checkCapabilities(client)
+        do { try checkCapabilities(client) } catch let error as LPError {
+            return StageOutput(result: ["op": "run", "ok": false], exitCode: error.exitCode, diagnostics: error.diagnostics)
+        }
         var files = ctx.arguments.all("--metrics")
         if let dir = ctx.arguments.value("--metrics-dir") {
             var n = 1

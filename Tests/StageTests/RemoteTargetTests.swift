@@ -222,7 +222,10 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(started.status, 0, started.stderr)
         try validate(try Self.json(started)["result"], "lp.deploy.remote.result")
         usleep(1_500_000)
-        let conflict = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
+        // A second CI runner, with its own configuration, on the same app/env: the lease is held.
+        var runner = Client(config: dir + "/runner2", token: daemon.deployToken)
+        XCTAssertEqual(try runner.x07lp(["target", "add", "--profile", path]).status, 0)
+        let conflict = try runner.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
         XCTAssertEqual(conflict.status, 13, conflict.stderr)
         XCTAssertEqual(Self.codes(conflict), ["LP_REMOTE_LEASE_CONFLICT"])
         XCTAssertEqual(try Self.json(conflict)["result"], ["op": "run", "ok": false])
@@ -245,7 +248,30 @@ final class RemoteTargetTests: XCTestCase {
         let regressed = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", incident, "--name", "greet_502", "--json"])
         XCTAssertEqual(regressed.status, 0, regressed.stderr + regressed.stdoutText)
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
+
+        // A profile pinned to other capabilities runs nothing; a secret the daemon lacks refuses the accept.
+        let pinned = try profile(dir, "pinned", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
+                                 tokenRef: "env:LP_TEST_TOKEN", extra: ["expect_capabilities_digest": .string("sha256:" + String(repeating: "f", count: 64))])
+        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", pinned]).status, 0)
+        let mismatch = try client.x07lp(["deploy", "run", "--target", "pinned", "--deployment-id", b, "--json"])
+        XCTAssertEqual(mismatch.status, 13, mismatch.stderr)
+        XCTAssertEqual(Self.codes(mismatch), ["LP_REMOTE_CAPABILITIES_UNSUPPORTED"])
+        XCTAssertEqual(try Self.json(mismatch)["result"], ["op": "run", "ok": false])
+        let secret = try client.x07lp(Array(accept.dropLast()) + ["--require-secret", "api_key", "--json"])
+        XCTAssertEqual(secret.status, 13, secret.stderr)
+        XCTAssertTrue(Self.codes(secret).contains("LP_REMOTE_SECRET_NOT_FOUND"), secret.stdoutText)
+
+        // A daemon that does not answer: 32 for a read, 13 for a run, nothing hangs.
+        let closed = try profile(dir, "closed", url: "https://127.0.0.1:\(try DaemonHarness.freePort())",
+                                 tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)], tokenRef: "env:LP_TEST_TOKEN")
+        try FileManager.default.createDirectory(atPath: dir + "/config/targets", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: closed, toPath: dir + "/config/targets/closed.json")
+        let down = try client.x07lp(["deploy", "status", "--target", "closed", "--deployment-id", a, "--json"])
+        XCTAssertEqual(down.status, 32, down.stderr)
+        XCTAssertEqual(Self.codes(down), ["LP_REMOTE_QUERY_FAILED"])
+        XCTAssertEqual(try client.x07lp(["deploy", "run", "--target", "closed", "--deployment-id", a]).status, 13)
         try assertNoToken(client, daemon)
+        try assertNoToken(runner, daemon)
     }
 
     func testAdapterCapabilitiesAndConformanceTenOfTen() throws {
@@ -312,7 +338,7 @@ final class RemoteTargetTests: XCTestCase {
         for case let file as String in FileManager.default.enumerator(atPath: client.config) ?? .init() {
             texts.append((try? String(contentsOfFile: client.config + "/" + file, encoding: .utf8)) ?? "")
         }
-        XCTAssertGreaterThan(texts.count, 5)
+        XCTAssertGreaterThan(texts.count, 2)
         for text in texts { XCTAssertFalse(text.contains(daemon.deployToken) || text.contains(daemon.readToken), "a token leaked: \(text.prefix(200))") }
     }
 }
