@@ -26,6 +26,8 @@ let stages = [
     Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
     Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
     Stage(executable: "lp-release", library: "LPRelease", uses: ["LPIncident", "LPApply"], kernel: ["LPHTTPClient"]),
+    // The client of remote targets (x07lpd): profiles, push, the verbs sent to a daemon.
+    Stage(executable: "lp-remote", library: "LPRemote", kernel: ["LPHTTPClient"]),
 ]
 
 let package = Package(
