@@ -63,6 +63,10 @@ public enum VerbCatalog {
         VerbSpec("regress from-incident", "replay trace + HTTP test from an incident (lp-regress)", ["regress_from_incident"]),
         VerbSpec("help exit-codes", "the exit codes, and the code of each way a deploy run ends (lp-validate)",
                  ["validate_help_exit_codes"]),
+        VerbSpec("ui serve", "the Command Center in a browser: nginx + lp-serve until Ctrl-C (x07lpd ui serve --help)", [],
+                 line: "ui serve | export"),
+        VerbSpec("ui export", "the Command Center as static files with the data embedded (x07lpd ui export --help)", [],
+                 line: "ui serve | export"),
         VerbSpec("mcp serve", "MCP server over stdio for agents (lp-mcp; its flags: lp-mcp --help)", []),
     ]
 

@@ -7,5 +7,6 @@ public enum DaemonStage {
         summary: "the self-hosted x07lp control plane: nginx (TLS, limits) → fcgiwrap → lp-serve on a state directory",
         commands: [LifecycleCommands.initialize, LifecycleCommands.start, LifecycleCommands.stop, LifecycleCommands.status,
                    LifecycleCommands.reload, CredentialCommands.tokenAdd, CredentialCommands.tokenList, CredentialCommands.tokenRemove,
-                   CredentialCommands.secretSet, CredentialCommands.secretList, CredentialCommands.secretRemove])
+                   CredentialCommands.secretSet, CredentialCommands.secretList, CredentialCommands.secretRemove,
+                   UICommands.serve, UICommands.export])
 }
