@@ -102,6 +102,10 @@ enum NginxConfig {
                 location / {
                     root \(ui.static_root);
                     try_files $uri /index.html;
+                    types { text/html html; text/css css; text/javascript js; image/png png; image/svg+xml svg; }
+                    default_type application/octet-stream;
+                    charset utf-8;
+                    charset_types text/css text/javascript;
                     add_header Content-Security-Policy "\(csp)" always;
                     add_header X-Content-Type-Options nosniff always;
                     add_header Referrer-Policy no-referrer always;

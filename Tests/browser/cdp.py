@@ -91,7 +91,7 @@ class Page:
             if text in body:
                 return body
             time.sleep(0.2)
-        raise RuntimeError(f"the page never showed {text!r}; it shows: {body[:400]!r}")
+        raise RuntimeError(f"the page never showed {text!r}; it shows: {body[:400]!r}; errors: {self.errors}")
 
 
 def colours(png):

@@ -1,0 +1,113 @@
+import LPCore
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `x07lp ui serve` on a state with a promoted deployment and an incident with its regression:
+/// the API answers the commands' reports, controls are refused without a token, from another
+/// origin or without the custom header, the static root cannot be left, and headless Chromium
+/// renders the pages without a console error.
+final class UITests: XCTestCase {
+    struct Served {
+        let process: Process
+        let port: Int
+        let setup: IncidentTests.Setup
+        let incident: String
+        var base: String { "http://127.0.0.1:\(port)" }
+
+        func curl(_ path: String, _ extra: [String] = []) throws -> (Int, JSON?, String) {
+            let result = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "--path-as-is"] + extra + [base + path])
+            let text = String(decoding: result.stdout, as: UTF8.self)
+            let newline = text.lastIndex(of: "\n") ?? text.endIndex
+            let body = String(text[..<newline])
+            return (Int(text[text.index(after: newline)...]) ?? 0, try? JSONParser.parse(Array(body.utf8)), body)
+        }
+    }
+
+    static func serve() throws -> Served {
+        guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else { throw XCTSkip("no nginx/fcgiwrap") }
+        let setup = try IncidentTests.promoted()
+        let incident = try IncidentTests.incidentId(try IncidentTests.capture(setup))
+        XCTAssertEqual(try StageProcess.x07lp(["regress", "from-incident", "--incident-id", incident, "--name", "greet", "--out-dir",
+                                               StageProcess.temporaryDirectory(), "--state-dir", setup.state]).status, 0)
+        let port = try DaemonHarness.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: StageProcess.repoRoot + "/scripts/x07lp")
+        process.arguments = ["ui", "serve", "--state-dir", setup.state, "--addr", "127.0.0.1:\(port)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["X07LP_BIN_DIR": StageProcess.binDir]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let served = Served(process: process, port: port, setup: setup, incident: incident)
+        for _ in 0..<100 where (try? served.curl("/healthz").0) != 200 { usleep(100_000) }
+        return served
+    }
+
+    func stop(_ served: Served) {
+        kill(served.process.processIdentifier, SIGTERM)
+        served.process.waitUntilExit()
+    }
+
+    func testAPIAnswersTheCommandsReportsAndRefusesHostileRequests() throws {
+        let served = try Self.serve()
+        defer { stop(served) }
+        let (status, apps, _) = try served.curl("/api/apps")
+        XCTAssertEqual(status, 200)
+        let cli = try JSONParser.parse(try StageProcess.x07lp(["app", "list", "--state-dir", served.setup.state, "--json"]).stdout)
+        XCTAssertEqual(apps?["command"], "app list")
+        XCTAssertEqual(apps?["result"]?["items"], cli["result"]?["items"])
+        let (_, incident, _) = try served.curl("/api/incidents/" + served.incident)
+        XCTAssertEqual(incident?["result"]?["regression_status"], "generated")
+        XCTAssertEqual(try served.curl("/api/deployments/" + served.setup.deployment).1?["result"]?["view"], "full")
+        let (missing, notFound, _) = try served.curl("/api/nothing")
+        XCTAssertEqual(missing, 404)
+        XCTAssertEqual(notFound?["diagnostics"]?.arrayValue?.first?["code"], "LP_HTTP_NOT_FOUND")
+        XCTAssertEqual(try served.curl("/api/incidents/x%2Fy").0, 400)
+
+        let pause = "/api/deployments/\(served.setup.deployment)/pause"
+        let json = ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "{}"]
+        let (noToken, refused, _) = try served.curl(pause, json + ["-H", "X-X07LP-UI: 1"])
+        XCTAssertEqual(noToken, 401)
+        XCTAssertEqual(refused?["diagnostics"]?.arrayValue?.first?["code"], "LP_REMOTE_AUTH_FAILED")
+        XCTAssertEqual(try served.curl(pause, json + ["-H", "X-X07LP-UI: 1", "-H", "Origin: http://evil.example"]).0, 403)
+        XCTAssertEqual(try served.curl(pause, json).0, 403, "a POST without the custom header")
+        for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/app.js/../../../etc/passwd"] {
+            let (code, _, body) = try served.curl(path)
+            XCTAssertFalse(body.contains("root:"), path)
+            XCTAssertTrue([400, 404].contains(code) || body.contains("<!doctype html>"), "\(path): \(code)")
+        }
+        let token = try StageProcess.run(StageProcess.binary("x07lpd"), ["token", "add", "--state-dir", served.setup.state, "--name", "ui",
+                                                                          "--scope", "deploy", "--json"])
+        let secret = try JSONParser.parse(token.stdout)["result"]?["token"]?.stringValue ?? ""
+        let (allowed, report, _) = try served.curl(pause, json + ["-H", "X-X07LP-UI: 1", "-H", "Authorization: Bearer " + secret])
+        XCTAssertEqual(allowed, 200)
+        XCTAssertEqual(report?["command"], "deploy pause")
+    }
+
+    func testChromiumRendersThePagesWithoutConsoleErrors() throws {
+        let browsers: [String] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        guard let chromium = browsers.first(where: { access($0, X_OK) == 0 }) else {
+            throw XCTSkip("chromium is not installed (scripts/bootstrap installs it)")
+        }
+        let served = try Self.serve()
+        defer { stop(served) }
+        let out = StageProcess.temporaryDirectory()
+        let steps: JSON = [
+            ["go": .string(served.base + "/#/apps"), "wait": "example.hello.web"],
+            ["shot": "apps-1440.png", "width": 1440], ["shot": "apps-390.png", "width": 390],
+            ["go": .string(served.base + "/#/deployments/" + served.setup.deployment), "wait": "Timeline"],
+            ["shot": "deployment-1440.png", "width": 1440],
+            ["go": .string(served.base + "/#/incidents/" + served.incident), "wait": "http_5xx"],
+            ["go": .string(served.base + "/#/history/example.hello.web/" + "staging"), "wait": .string(served.setup.deployment)],
+        ]
+        let run = try StageProcess.run("/usr/bin/python3", [StageProcess.repoRoot + "/Tests/browser/cdp.py", chromium, out, steps.canonicalString])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let result = try JSONParser.parse(run.stdout)
+        XCTAssertEqual(result["errors"], JSON.array([]), "console errors")
+        for shot in ["apps-1440.png", "apps-390.png", "deployment-1440.png"] {
+            XCTAssertGreaterThan(result["colours"]?[shot]?.intValue ?? 0, 8, "\(shot) looks blank")
+        }
+    }
+}
