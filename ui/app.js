@@ -5,6 +5,7 @@
 const EXPORTED = window.X07LP_EXPORT;
 const POLL_MS = 3000;
 let timer = null;
+let generation = 0;
 
 // h('div', {class: 'x'}, child, 'text', ...): an element; null children are skipped.
 function h(tag, attrs, ...children) {
@@ -14,7 +15,7 @@ function h(tag, attrs, ...children) {
     if (v === null || v === undefined) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v); else el.setAttribute(k, v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c.nodeType ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined) el.append(c.nodeType ? c : String(c));
   return el;
 }
 const pill = (v) => h('span', { class: 'pill ' + String(v) }, v === null || v === undefined ? '—' : String(v));
@@ -59,7 +60,7 @@ async function control(path, what, body) {
   if (token) headers.Authorization = 'Bearer ' + token;
   const res = await fetch(path, { method: 'POST', cache: 'no-store', headers, body: JSON.stringify(body || {}) });
   const doc = await res.json();
-  banner(doc.ok ? 'done' : 'error', (doc.ok ? 'Last action result: ' : 'Action refused: ') + JSON.stringify(doc));
+  banner(doc.ok ? 'done' : 'error', (doc.ok ? 'Last action result: ' : 'Last action refused: ') + JSON.stringify(doc));
   render();
   return doc;
 }
@@ -107,49 +108,54 @@ async function pageDeployment(root, id) {
       ['Control', pill(d.control_state)], ['Weight', (d.current_weight_pct ?? '—') + ' %'], ['Kill', d.kill_latched ? pill('killed') : 'no'],
       ['Signature', pill(d.signature_status)], ['Created', when(d.created_unix_ms)], ['Updated', when(d.updated_unix_ms)],
       ['History', d.target ? link('#/history/' + d.target.app_id + '/' + d.target.environment, 'deployments') : null]]))),
-    h('h2', null, 'Timeline'), timeline(d), h('h2', null, 'Analyses'), analyses(d.steps || []),
+    h('h2', null, 'Timeline'), timeline(d), h('h2', null, 'Analyses'), await analyses(d),
     h('h2', null, 'Decisions'), decisionTable(d.decisions || []),
     h('h2', null, 'Artifacts'), artifactTable(d.artifacts || []),
     h('h2', null, 'Incidents'), incidentTable(inc.items || []));
 }
 
-// Candidate weight over the steps; each analysis a dot (pass / fail / inconclusive), each
-// control action a ring.
+// Candidate weight over the steps (a step without one keeps the last); each analysis a dot
+// (pass / fail / inconclusive), each control action a ring.
 function timeline(d) {
   const steps = d.steps || [];
   if (!steps.length) return h('p', { class: 'muted' }, 'No steps yet.');
+  let last = 0;
+  const weights = steps.map((s) => (last = typeof s.latest_weight_pct === 'number' ? s.latest_weight_pct : last));
+  const controlSteps = new Set((d.decisions || []).filter((x) => /control/.test(x.kind || '')).map((x) => x.step_idx ?? steps.length - 1));
   const W = 800, H = 220, L = 40, B = 30, x = (i) => L + (i + 0.5) * ((W - L - 10) / steps.length), y = (w) => H - B - (w / 100) * (H - B - 15);
-  const points = steps.map((s, i) => x(i) + ',' + y(weightOf(s)));
   const marks = steps.map((s, i) => {
     const outcome = analysisOutcome(s);
-    const label = 'step ' + i + ': ' + (s.kind || '') + ' ' + weightOf(s) + ' %' + (outcome ? ', analysis ' + outcome : '');
-    if (s.kind === 'control' || s.control) return h('circle', { class: 'm-control', cx: x(i), cy: y(weightOf(s)), r: 7 }, h('title', null, label));
-    return h('circle', { class: 'm-' + (outcome || 'none'), cx: x(i), cy: y(weightOf(s)), r: outcome ? 6 : 3 }, h('title', null, label));
+    const label = 'step ' + i + ' ' + (s.name || s.kind) + ': ' + weights[i] + ' %' + (outcome ? ', analysis ' + outcome : '');
+    return [outcome ? h('circle', { class: 'm-' + outcome, cx: x(i), cy: y(weights[i]), r: 6 }, h('title', null, label)) : null,
+      controlSteps.has(s.idx ?? i) ? h('circle', { class: 'm-control', cx: x(i), cy: y(weights[i]), r: 10 }, h('title', null, label + ', control action')) : null];
   });
   return h('svg', { class: 'timeline', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'candidate weight over the steps' },
     [0, 50, 100].map((w) => [h('line', { class: 'axis', x1: L, x2: W - 10, y1: y(w), y2: y(w) }), h('text', { x: 4, y: y(w) + 4 }, w + '%')]),
-    h('polyline', { class: 'weight', points: points.join(' ') }), marks,
+    h('polyline', { class: 'weight', points: weights.map((w, i) => x(i) + ',' + y(w)).join(' ') }), marks,
     steps.map((s, i) => h('text', { x: x(i) - 4, y: H - 10 }, String(i))));
 }
-const weightOf = (s) => Number(s.weight_pct ?? s.candidate_weight_pct ?? s.weight ?? 0);
+// promote → pass, rollback → fail, anything else (inconclusive) as it is.
 function analysisOutcome(s) {
-  const a = s.analysis || s.slo || {};
-  const v = a.decision || a.outcome || s.analysis_decision || s.slo_decision;
-  return v ? String(v).replace('promote', 'pass').replace('rollback', 'fail') : null;
+  const v = s.analysis_decision;
+  return v ? ({ promote: 'pass', rollback: 'fail' }[v] || String(v)) : null;
 }
 
-function analyses(steps) {
-  const rows = steps.filter((s) => s.analysis || s.slo);
-  if (!rows.length) return h('p', { class: 'muted' }, 'No analyses.');
-  return h('div', { class: 'grid' }, rows.map((s) => {
-    const a = s.analysis || s.slo;
-    const indicators = a.indicators || a.results || [];
-    return h('div', { class: 'card' }, h('h3', null, 'Step ' + (s.idx ?? s.index ?? '') + ' ', pill(analysisOutcome(s))),
-      indicators.length ? h('table', null, h('tr', null, h('th', null, 'Indicator'), h('th', null, 'Observed'), h('th', null, 'Objective'), h('th', null, '')),
-        indicators.map((i) => h('tr', { class: 'indicator' }, h('td', null, i.name || i.id), h('td', null, JSON.stringify(i.observed ?? i.value ?? null)),
-          h('td', null, JSON.stringify(i.objective ?? i.threshold ?? null)), h('td', null, pill(i.status || i.outcome || i.decision)))))
-        : h('pre', null, JSON.stringify(a, null, 2)));
+// Each analysis step with its SLO evaluation: every indicator, observed against its objective.
+async function analyses(d) {
+  const steps = (d.steps || []).filter((s) => s.analysis_decision);
+  if (!steps.length) return h('p', { class: 'muted' }, 'No analyses.');
+  const cards = await Promise.all(steps.map(async (s) => {
+    const decision = (d.decisions || []).find((x) => x.step_idx === s.idx) || {};
+    const report = (decision.evidence || []).find((e) => e.role === 'slo_eval_report');
+    let indicators = [];
+    if (report) indicators = ((await api('/api/blobs/' + report.digest.sha256)).document.result || {}).indicators || [];
+    return h('div', { class: 'card' }, h('h3', null, (s.name || 'analysis') + ' ', pill(analysisOutcome(s))),
+      indicators.length ? h('table', null, h('tr', null, ['Indicator', 'Observed', 'Objective', ''].map((t) => h('th', null, t))),
+        indicators.map((i) => h('tr', { class: 'indicator' }, h('td', null, i.id), h('td', null, String(i.observed)),
+          h('td', null, JSON.stringify(i.objective)), h('td', null, pill(i.ok ? 'pass' : 'fail')))))
+        : h('p', { class: 'muted' }, 'No evaluation report.'));
   }));
+  return h('div', { class: 'grid' }, cards);
 }
 
 function decisionTable(items) {
@@ -196,6 +202,7 @@ async function pageHistory(root, app, env) {
 // #/apps, #/deployments/<id>, #/incidents/<id>, #/history/<app>/<env>: hash routes, so the
 // export works from file:// and the server needs no fallback.
 async function render() {
+  const mine = ++generation;
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const next = h('main', { id: 'app' });
   document.getElementById('live').textContent = EXPORTED ? 'Export' : 'Refreshing';
@@ -211,7 +218,9 @@ async function render() {
   } finally {
     document.getElementById('live').textContent = EXPORTED ? 'Export' : 'Live';
   }
-  // Keep what the user is typing: a refresh never replaces a page with a focused input.
+  // A slower, older render (another page, or an earlier poll) never replaces a newer one; nor
+  // does a refresh replace a page whose input the user is typing in.
+  if (mine !== generation) return;
   if (document.activeElement && document.activeElement.tagName === 'INPUT') return;
   document.getElementById('app').replaceWith(next);
 }

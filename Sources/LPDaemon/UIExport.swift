@@ -23,7 +23,11 @@ enum UIExport {
             guard let appId = item["app_id"]?.stringValue, let envId = item["environment"]?.stringValue else { continue }
             for deployment in items(read("/api/apps/\(appId)/\(envId)/deployments")) {
                 guard let id = deployment["deployment_id"]?.stringValue ?? deployment["exec_id"]?.stringValue else { continue }
-                _ = read("/api/deployments/\(id)")
+                for decision in read("/api/deployments/\(id)")?["result"]?["decisions"]?.arrayValue ?? [] {
+                    for evidence in decision["evidence"]?.arrayValue ?? [] where evidence["role"] == "slo_eval_report" {
+                        if let sha = evidence["digest"]?["sha256"]?.stringValue { _ = read("/api/blobs/" + sha) }
+                    }
+                }
                 _ = read("/api/deployments/\(id)/incidents")
             }
         }

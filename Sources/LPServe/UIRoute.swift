@@ -4,7 +4,7 @@ import LPCore
 /// against the served state. Device-release routes answer 404 until device releases exist.
 enum UIRoute: Equatable {
     case apps, incidents, deployment(String), decisions(String), deploymentIncidents(String), incident(String)
-    case history(app: String, env: String)
+    case history(app: String, env: String), blob(String)
     case control(String, op: String), appKill(app: String, env: String, op: String), platformKill(op: String)
     case regress(String)
 
@@ -25,13 +25,14 @@ enum UIRoute: Equatable {
         case let s where s.count == 4 && s[0] == "apps" && s[3] == "deployments": return .history(app: s[1], env: s[2])
         case let s where s.count == 4 && s[0] == "apps" && kills.contains(s[3]): return .appKill(app: s[1], env: s[2], op: s[3])
         case let s where s.count == 2 && s[0] == "platform" && kills.contains(s[1]): return .platformKill(op: s[1])
+        case let s where s.count == 2 && s[0] == "blobs" && s[1].count == 64 && s[1].allSatisfy(\.isHexDigit): return .blob(s[1])
         default: return nil
         }
     }
 
     var method: HTTPMethod {
         switch self {
-        case .apps, .incidents, .deployment, .decisions, .deploymentIncidents, .incident, .history: return .get
+        case .apps, .incidents, .deployment, .decisions, .deploymentIncidents, .incident, .history, .blob: return .get
         case .control, .appKill, .platformKill, .regress: return .post
         }
     }
@@ -46,6 +47,8 @@ enum UIRoute: Equatable {
         case .deploymentIncidents(let id): return (["incident", "list"], ["--deployment-id", id])
         case .incident(let id): return (["incident", "get"], ["--incident-id", id])
         case .history(let app, let env): return (["deploy", "list"], ["--app-id", app, "--env", env, "--limit", "100"])
+        // A stored document by digest: the SLO evaluation reports an analysis decision names.
+        case .blob(let sha): return (["blob", "cat"], ["sha256:" + sha])
         case .control(let id, let op):
             var arguments = ["--deployment-id", id, "--reason=" + (try Self.reason(body, default: "http_" + op))]
             if op == "rerun" {

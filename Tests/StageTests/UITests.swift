@@ -15,6 +15,8 @@ final class UITests: XCTestCase {
         let port: Int
         let setup: IncidentTests.Setup
         let incident: String
+        /// Accepted, not run: the one the browser pauses.
+        let accepted: String
         var base: String { "http://127.0.0.1:\(port)" }
 
         func curl(_ path: String, _ extra: [String] = []) throws -> (Int, JSON?, String) {
@@ -26,21 +28,29 @@ final class UITests: XCTestCase {
         }
     }
 
-    static func serve() throws -> Served {
+    static func serve(localControl: Bool = false) throws -> Served {
         guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else { throw XCTSkip("no nginx/fcgiwrap") }
         let setup = try IncidentTests.promoted()
         let incident = try IncidentTests.incidentId(try IncidentTests.capture(setup))
         XCTAssertEqual(try StageProcess.x07lp(["regress", "from-incident", "--incident-id", incident, "--name", "greet", "--out-dir",
                                                StageProcess.temporaryDirectory(), "--state-dir", setup.state]).status, 0)
+        let hello = ExamplePacks.hello
+        let accept = try StageProcess.x07lp([
+            "deploy", "accept", "--pack", hello + "/pack.tar.zst", "--change", hello + "/change_request.ops.json",
+            "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json", "--policy", hello + "/policy.baseline.json",
+            "--provenance", hello + "/provenance.dsse.json", "--trusted-key", hello + "/keys/test-signing.pub.pem",
+            "--state-dir", setup.state, "--json"])
+        let accepted = try JSONParser.parse(accept.stdout)["result"]?["exec_id"]?.stringValue ?? ""
+        XCTAssertFalse(accepted.isEmpty, accept.stderr)
         let port = try DaemonHarness.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: StageProcess.repoRoot + "/scripts/x07lp")
-        process.arguments = ["ui", "serve", "--state-dir", setup.state, "--addr", "127.0.0.1:\(port)"]
+        process.arguments = ["ui", "serve", "--state-dir", setup.state, "--addr", "127.0.0.1:\(port)"] + (localControl ? ["--allow-local-control"] : [])
         process.environment = ProcessInfo.processInfo.environment.merging(["X07LP_BIN_DIR": StageProcess.binDir]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let served = Served(process: process, port: port, setup: setup, incident: incident)
+        let served = Served(process: process, port: port, setup: setup, incident: incident, accepted: accepted)
         for _ in 0..<100 where (try? served.curl("/healthz").0) != 200 { usleep(100_000) }
         return served
     }
@@ -91,21 +101,32 @@ final class UITests: XCTestCase {
         guard let chromium = browsers.first(where: { access($0, X_OK) == 0 }) else {
             throw XCTSkip("chromium is not installed (scripts/bootstrap installs it)")
         }
-        let served = try Self.serve()
+        let served = try Self.serve(localControl: true)
         defer { stop(served) }
         let out = StageProcess.temporaryDirectory()
         let steps: JSON = [
             ["go": .string(served.base + "/#/apps"), "wait": "example.hello.web"],
             ["shot": "apps-1440.png", "width": 1440], ["shot": "apps-390.png", "width": 390],
-            ["go": .string(served.base + "/#/deployments/" + served.setup.deployment), "wait": "Timeline"],
+            ["go": .string(served.base + "/#/deployments/" + served.setup.deployment), "wait": "hello_error_rate"],
             ["shot": "deployment-1440.png", "width": 1440],
-            ["go": .string(served.base + "/#/incidents/" + served.incident), "wait": "http_5xx"],
-            ["go": .string(served.base + "/#/history/example.hello.web/" + "staging"), "wait": .string(served.setup.deployment)],
+            ["go": .string(served.base + "/#/incidents/" + served.incident), "wait": .string("Incident " + served.incident)],
+            ["go": .string(served.base + "/#/history/example.hello.web/" + "staging"), "wait": "History of example.hello.web / staging"],
+            ["go": .string(served.base + "/#/deployments/" + served.accepted), "wait": .string("Deployment " + served.accepted)],
+            ["click": "button[data-op=pause]", "wait": "Last action"],
         ]
         let run = try StageProcess.run("/usr/bin/python3", [StageProcess.repoRoot + "/Tests/browser/cdp.py", chromium, out, steps.canonicalString])
         XCTAssertEqual(run.status, 0, run.stderr)
         let result = try JSONParser.parse(run.stdout)
         XCTAssertEqual(result["errors"], JSON.array([]), "console errors")
+        let texts = result["texts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertEqual(texts.count, 6)
+        guard texts.count == 6 else { return }
+        XCTAssertTrue(texts[0].contains("example.hello.web / staging") && texts[0].contains("1 open / 1"), texts[0])
+        XCTAssertTrue(texts[1].contains("promoted") && texts[1].contains("hello_error_rate"), "the deployment page shows each indicator")
+        XCTAssertTrue(texts[2].contains("generated"), "the incident page shows its regression")
+        XCTAssertTrue(texts[5].contains("Last action result"), texts[5])
+        let query = try StageProcess.x07lp(["deploy", "query", "--deployment-id", served.accepted, "--state-dir", served.setup.state, "--json"])
+        XCTAssertEqual(try JSONParser.parse(query.stdout)["result"]?["control_state"], "paused", "the click paused the deployment")
         for shot in ["apps-1440.png", "apps-390.png", "deployment-1440.png"] {
             XCTAssertGreaterThan(result["colours"]?[shot]?.intValue ?? 0, 8, "\(shot) looks blank")
         }

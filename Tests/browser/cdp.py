@@ -91,7 +91,9 @@ class Page:
             if text in body:
                 return body
             time.sleep(0.2)
-        raise RuntimeError(f"the page never showed {text!r}; it shows: {body[:400]!r}; errors: {self.errors}")
+        requests = self.evaluate("JSON.stringify(performance.getEntriesByType('resource').slice(-4)"
+                                 ".map((e) => e.name + ' ' + e.responseStatus))")
+        raise RuntimeError(f"the page never showed {text!r}; it shows: {body[:300]!r}; errors: {self.errors}; last requests: {requests}")
 
 
 def colours(png):
@@ -150,7 +152,10 @@ def main():
                 page.call("Page.navigate", url=step["go"])
                 texts.append(page.wait_text(step["wait"]))
             elif "click" in step:
-                page.evaluate("window.confirm = () => true; document.querySelector(%s).click()" % json.dumps(step["click"]))
+                found = page.evaluate("(() => { window.confirm = () => true; const b = document.querySelector(%s);"
+                                      " if (b) b.click(); return !!b; })()" % json.dumps(step["click"]))
+                if not found:
+                    raise RuntimeError(f"nothing to click: {step['click']}")
                 texts.append(page.wait_text(step["wait"]))
             elif "shot" in step:
                 page.call("Emulation.setDeviceMetricsOverride", width=step["width"], height=900, deviceScaleFactor=1,
