@@ -131,4 +131,28 @@ final class UITests: XCTestCase {
             XCTAssertGreaterThan(result["colours"]?[shot]?.intValue ?? 0, 8, "\(shot) looks blank")
         }
     }
+
+    /// `ui export` writes pages that open from file:// with the same data and no controls.
+    func testExportOpensFromFileWithTheSameData() throws {
+        let browsers: [String] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        guard let chromium = browsers.first(where: { access($0, X_OK) == 0 }) else { throw XCTSkip("chromium is not installed") }
+        let setup = try IncidentTests.promoted()
+        let incident = try IncidentTests.incidentId(try IncidentTests.capture(setup))
+        let out = StageProcess.temporaryDirectory() + "/site"
+        let export = try StageProcess.x07lp(["ui", "export", "--state-dir", setup.state, "--out", out, "--json"],
+                                            environment: ["X07LP_BIN_DIR": StageProcess.binDir])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let page = "file://" + out + "/index.html"
+        let steps: JSON = [
+            ["go": .string(page + "#/apps"), "wait": "example.hello.web / staging"],
+            ["go": .string(page + "#/deployments/" + setup.deployment), "wait": "hello_error_rate"],
+            ["go": .string(page + "#/incidents/" + incident), "wait": .string("Incident " + incident)],
+        ]
+        let run = try StageProcess.run("/usr/bin/python3", [StageProcess.repoRoot + "/Tests/browser/cdp.py", chromium, out, steps.canonicalString])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let result = try JSONParser.parse(run.stdout)
+        XCTAssertEqual(result["errors"], JSON.array([]), "console errors")
+        let texts = result["texts"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertFalse(texts.contains { $0.contains("Kill platform") || $0.contains("rollback\n") }, "controls are hidden in an export")
+    }
 }
