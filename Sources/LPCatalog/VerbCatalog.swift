@@ -107,6 +107,10 @@ public enum VerbCatalog {
         VerbSpec("device release-rerun", "a new execution of a release's plan (lp-release)", ["release_rerun"]),
         VerbSpec("device release-query", "summary, timeline, decisions or full of a device release (lp-query)", ["query_device_release"]),
         VerbSpec("secret store-pack", "seal a plaintext secret store for x07lpd (x07lpd; its flags: x07lpd secret store-pack --help)", []),
+        VerbSpec("ui serve", "the Command Center in a browser: nginx + lp-serve until Ctrl-C (x07lpd ui serve --help)", [],
+                 line: "ui serve | export"),
+        VerbSpec("ui export", "the Command Center as static files with the data embedded (x07lpd ui export --help)", [],
+                 line: "ui serve | export"),
         VerbSpec("mcp serve", "MCP server over stdio for agents (lp-mcp; its flags: lp-mcp --help)", []),
     ]
 
