@@ -22,10 +22,12 @@ let stages = [
     Stage(executable: "lp-validate", library: "LPValidate", system: ["CArchive"]),
     Stage(executable: "lp-plan", library: "LPPlan"),
     Stage(executable: "lp-incident", library: "LPIncident"),
-    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident"]),
+    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident", "LPRuntime"]),
     Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
     Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
     Stage(executable: "lp-release", library: "LPRelease", uses: ["LPIncident", "LPApply"], kernel: ["LPHTTPClient"]),
+    // The client of remote targets (x07lpd): profiles, push, the verbs sent to a daemon.
+    Stage(executable: "lp-remote", library: "LPRemote", kernel: ["LPHTTPClient"]),
 ]
 
 let package = Package(
@@ -53,6 +55,8 @@ let package = Package(
         .target(name: "LPStage", dependencies: ["LPIndex"]),
         // Outgoing HTTP(S) through libcurl (docs/http-client.md); only LPCore below it.
         .target(name: "LPHTTPClient", dependencies: ["LPCore", "CCurl"]),
+        // The serving runtime (nginx + njs routing the slot trees), driven by lp-apply.
+        .target(name: "LPRuntime", dependencies: ["LPModel"]),
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage", "LPHTTPClient", "TestFixtures"]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),

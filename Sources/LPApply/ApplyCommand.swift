@@ -4,6 +4,7 @@ import LPModel
 import LPIndex
 import LPStage
 import LPIncident
+import LPRuntime
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,8 @@ enum ApplyCommand {
                 OptionSpec("--metrics-dir", value: "DIR", aliases: ["--fixture"],
                            "analysis.1.json, analysis.2.json, ... consumed one per analysis attempt"),
                 OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots consumed before --metrics-dir, in order"),
+                OptionSpec("--metrics-from", value: "SOURCE",
+                           "access-log: measure each analysis window from the candidate's requests served by x07lp serve"),
                 OptionSpec("--pause-scale", value: "X", "multiply every pause_s by X (default 1; 0 in tests)"),
                 OptionSpec("--retry-budget", value: "N", "analysis attempts per step before giving up (default 3, at most 16)"),
                 StageOptions.target,
@@ -68,8 +71,12 @@ enum ApplyCommand {
             throw LPError(.invalidInput, code: "LP_SLO_PROFILE_MISSING",
                           "the plan of \(execution.exec_id) has analysis steps but no SLO profile: plan it again with --slo FILE")
         }
-        let feed = try MetricsFeed.load(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"),
+        var feed = try MetricsFeed.load(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"),
                                         appId: accepted.appId, catalog: catalog)
+        feed.live = try MetricsFeed.live(ctx.arguments.value("--metrics-from"),
+                                         files: !ctx.arguments.all("--metrics").isEmpty || ctx.arguments.value("--metrics-dir") != nil,
+                                         runtime: ServeRuntime(state: ctx.state), execId: execution.exec_id, appId: accepted.appId,
+                                         slo: slo?.json, catalog: catalog)
 
         let lease = try RunLease.deployment(execution.exec_id, state: ctx.state)
         let targetLease = try RunLease.target(appId: accepted.appId, environment: accepted.environment, state: ctx.state)

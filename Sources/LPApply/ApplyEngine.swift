@@ -199,7 +199,7 @@ struct ApplyEngine {
                 try persist()
                 return .retryExhausted
             }
-            guard let snapshot = feed.next() else {
+            guard let snapshot = try feed.next() else {
                 meta.control_state = .paused
                 meta.pause_reason = "metrics snapshot missing for step \(index): \(feed.nextSnapshotWanted)"
                 execution.steps[index].status = .running

@@ -5,5 +5,5 @@ public enum ApplyStage {
     public static let definition = StageDefinition(
         name: "lp-apply",
         summary: "run a deployment's plan on the local target",
-        commands: [ApplyCommand.command] + DeployControls.commands + KillControls.commands)
+        commands: [ApplyCommand.command] + DeployControls.commands + KillControls.commands + ServeCommands.commands)
 }

@@ -1,4 +1,5 @@
 import LPCore
+import LPRuntime
 import Foundation
 
 /// The metrics snapshots of a run, consumed one per analysis attempt in order: `--metrics FILE`
@@ -6,8 +7,18 @@ import Foundation
 /// snapshot is read and checked before the run moves any traffic (`load`): it must satisfy
 /// `x07.metrics.snapshot@0.1.0` and describe this app, and the directory's `analysis.*.json`
 /// files must be numbered 1, 2, 3, … without gaps, so a misnamed file cannot be skipped silently.
+/// With `--metrics-from access-log` the snapshots come from served traffic instead (`LiveSource`).
 struct MetricsFeed {
+    /// Snapshots measured from the candidate's real requests, one per analysis attempt.
+    struct LiveSource {
+        var window: AccessLogWindow
+        var service: String
+        var names: [AccessLogWindow.Kind: String]
+        var catalog: ContractCatalog
+    }
+
     let snapshots: [ContractDocument]
+    var live: LiveSource?
     /// `--metrics-dir`, and how many `--metrics` files come before its snapshots.
     var directory: String?
     var fileCount = 0
@@ -81,8 +92,38 @@ struct MetricsFeed {
         return Int(digits)
     }
 
+    /// `--metrics-from`: `access-log` reads the deployment's served traffic (x07lp serve must
+    /// run); nil keeps the snapshot files. The profile says which metric names to produce.
+    static func live(_ source: String?, files: Bool, runtime: ServeRuntime, execId: String, appId: String,
+                     slo: JSON?, catalog: ContractCatalog) throws -> LiveSource? {
+        guard let source else { return nil }
+        guard source == "access-log" else {
+            throw LPError(.usage, code: "LP_METRICS_SOURCE_UNKNOWN", "--metrics-from \(source.prefix(80)): the sources are access-log")
+        }
+        guard !files else {
+            throw LPError(.usage, code: "LP_METRICS_SOURCE_CONFLICT", "--metrics-from cannot be combined with --metrics or --metrics-dir")
+        }
+        guard runtime.isRunning else {
+            throw LPError(.usage, code: "LP_SERVE_NOT_RUNNING",
+                          "--metrics-from access-log measures served traffic: start serving first (x07lp serve start)")
+        }
+        var names: [AccessLogWindow.Kind: String] = [:]
+        for indicator in slo?["indicators"]?.arrayValue ?? [] {
+            if let kind = indicator["kind"]?.stringValue.flatMap(AccessLogWindow.Kind.init(rawValue:)),
+               let metric = indicator["metric"]?.stringValue { names[kind] = metric }
+        }
+        return LiveSource(window: AccessLogWindow(runtime: runtime, execId: execId), service: appId, names: names, catalog: catalog)
+    }
+
     /// The next snapshot, or nil when none is left.
-    mutating func next() -> ContractDocument? {
+    mutating func next() throws -> ContractDocument? {
+        if var live {
+            defer { self.live = live; consumed += 1 }
+            let taken = ISO8601DateFormatter().string(from: Date())
+            let json = live.window.snapshot(service: live.service, metrics: live.names, takenAtUtc: taken)
+            return try ContractDocument(generated: json, name: "access-log.\(consumed + 1).json",
+                                        contract: SchemaVersion.metricsSnapshot, catalog: live.catalog)
+        }
         guard consumed < snapshots.count else { return nil }
         defer { consumed += 1 }
         return snapshots[consumed]

@@ -6,6 +6,7 @@ import LPApply
 import LPRegress
 import LPQuery
 import LPRelease
+import LPRemote
 
 /// lp-catalog: what the stages declare, read from their own `StageDefinition`s, for tools that
 /// compose them. `lp-catalog routes` prints the routing table scripts/x07lp sources
@@ -23,5 +24,6 @@ public enum CatalogStage {
     public static let stages: [StageDefinition] = [
         ValidateStage.definition, PlanStage.definition, ApplyStage.definition,
         IncidentStage.definition, RegressStage.definition, QueryStage.definition, ReleaseStage.definition,
+        RemoteStage.definition,
     ]
 }

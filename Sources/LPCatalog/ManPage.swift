@@ -34,6 +34,11 @@ public struct ManPage: Sendable {
             let unique = (verb.keys.first == "validate" ? ["--change"] : []) + flags.filter { seen.insert($0).inserted }
             if !unique.isEmpty { lines += [".br", "Flags: " + unique.map { "\\fB" + escape($0) + "\\fR" }.joined(separator: ", ")] }
             lines += [".br", "Stages: " + verbStages.map { escape($0.stage) + "(1)" }.joined(separator: ", ")]
+            if let remote = verb.remote.flatMap(routes.route) {
+                let more = remote.options.map(\.name).filter { !unique.contains($0) && seen.insert($0).inserted }
+                lines += [".br", "On a remote target: " + escape(remote.stage) + "(1)"
+                            + (more.isEmpty ? "" : ", also " + more.map { "\\fB" + escape($0) + "\\fR" }.joined(separator: ", "))]
+            }
         }
         lines += [".SH OPTIONS", escape("Every verb accepts:")] + routes.common.flatMap(optionItem)
         lines += exitStatus(ExitCode.allCases) + environmentSection()

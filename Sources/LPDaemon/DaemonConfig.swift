@@ -16,16 +16,20 @@ public struct DaemonConfig: Codable, Sendable, Equatable {
     public var serve_binary: String
     public var fcgi_children: Int
     public var secret_master_key: String
+    /// Set for `x07lp ui serve`: its own nginx and fcgiwrap files, the static UI and the API.
+    public var ui: UIConfig?
 
     static func directory(_ state: String) -> String { state + "/.x07lpd" }
     static func path(_ state: String) -> String { directory(state) + "/daemon.json" }
 
     public var url: String { (tls_cert == nil ? "http" : "https") + "://" + (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
-    var nginxConf: String { Self.directory(state_dir) + "/nginx.conf" }
-    var nginxPid: String { Self.directory(state_dir) + "/run/nginx.pid" }
-    var fcgiPid: String { Self.directory(state_dir) + "/run/fcgiwrap.pid" }
-    var fcgiSocket: String { Self.directory(state_dir) + "/run/fcgiwrap.sock" }
-    var logs: String { Self.directory(state_dir) + "/logs" }
+    /// Where nginx's configuration, pid files, socket, logs and temp files live.
+    var runtime: String { ui?.runtime ?? Self.directory(state_dir) }
+    var nginxConf: String { runtime + "/nginx.conf" }
+    var nginxPid: String { runtime + "/run/nginx.pid" }
+    var fcgiPid: String { runtime + "/run/fcgiwrap.pid" }
+    var fcgiSocket: String { runtime + "/run/fcgiwrap.sock" }
+    var logs: String { runtime + "/logs" }
 
     static func load(_ state: String) throws -> DaemonConfig {
         guard FileManager.default.fileExists(atPath: path(state)) else {
@@ -52,4 +56,13 @@ public struct DaemonConfig: Codable, Sendable, Equatable {
     }
 
     static func isLoopback(_ host: String) -> Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+}
+
+/// The Command Center part of a configuration (`x07lp ui serve`, docs/ui.md).
+public struct UIConfig: Codable, Sendable, Equatable {
+    /// `<state>/.x07lpd/ui-<port>`: one per served address, so a daemon and a UI can share a state.
+    public var runtime: String
+    /// The directory of index.html, app.js and app.css.
+    public var static_root: String
+    public var local_control: Bool
 }

@@ -36,7 +36,7 @@ enum DaemonProcesses {
     }
 
     static func nginxArguments(_ config: DaemonConfig, foreground: Bool) -> [String] {
-        ["-p", DaemonConfig.directory(config.state_dir), "-c", config.nginxConf, "-e", config.logs + "/error.log"]
+        ["-p", config.runtime, "-c", config.nginxConf, "-e", config.logs + "/error.log"]
             + (foreground ? ["-g", "daemon off;"] : [])
     }
 

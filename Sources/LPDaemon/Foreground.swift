@@ -14,6 +14,10 @@ enum Foreground {
             nginx.executableURL = URL(fileURLWithPath: try DaemonProcesses.program("nginx"))
             nginx.arguments = DaemonProcesses.nginxArguments(config, foreground: true)
             try nginx.run()
+            if config.ui != nil {
+                // ui serve prints its URL, the one thing a person (or a script) needs from it.
+                FileHandle.standardOutput.write(Data((config.url + "/\n").utf8))
+            }
             FileHandle.standardError.write(Data("x07lpd: serving \(config.url) (state \(config.state_dir)); Ctrl-C stops\n".utf8))
             let stopAll: @Sendable () -> Void = {
                 kill(nginx.processIdentifier, SIGQUIT)

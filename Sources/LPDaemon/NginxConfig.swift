@@ -9,7 +9,7 @@ import Glibc
 /// no query string (a token or secret never reaches them).
 enum NginxConfig {
     static func render(_ config: DaemonConfig) -> String {
-        let dir = DaemonConfig.directory(config.state_dir)
+        let dir = config.runtime
         let listen = (config.host.contains(":") ? "[\(config.host)]" : config.host) + ":\(config.port)"
         var server = ["listen \(listen)\(config.tls_cert == nil ? "" : " ssl");"]
         if let cert = config.tls_cert, let key = config.tls_key {
@@ -51,27 +51,66 @@ enum NginxConfig {
                 location @too_large { \(report(413, "LP_HTTP_BODY_TOO_LARGE", 64, "the request body is larger than 16777216 bytes")) }
                 location @timeout { \(report(408, "LP_INVALID_HTTP_REQUEST", 64, "the client was too slow")) }
                 location @unavailable { \(report(502, "LP_INTERNAL", 50, "lp-serve is not answering")) }
-                location /v1/ {
-                    fastcgi_pass unix:\(config.fcgiSocket);
-                    fastcgi_param SCRIPT_FILENAME \(config.serve_binary);
-                    fastcgi_param GATEWAY_INTERFACE CGI/1.1;
-                    fastcgi_param REQUEST_METHOD $request_method;
-                    fastcgi_param REQUEST_URI $request_uri;
-                    fastcgi_param DOCUMENT_URI $document_uri;
-                    fastcgi_param QUERY_STRING $query_string;
-                    fastcgi_param CONTENT_TYPE $content_type;
-                    fastcgi_param CONTENT_LENGTH $content_length;
-                    fastcgi_param SERVER_PROTOCOL $server_protocol;
-                    fastcgi_param REMOTE_ADDR $remote_addr;
-                    fastcgi_param X07LPD_STATE_DIR \(config.state_dir);
-                    fastcgi_param X07LP_REMOTE_SECRET_MASTER_KEY_FILE \(config.secret_master_key);
-                    fastcgi_read_timeout 120s;
-                    fastcgi_intercept_errors off;
-                }
-                location / { \(report(404, "LP_HTTP_NOT_FOUND", 4, "endpoint not found")) }
+                \(locations(config, notFound: report(404, "LP_HTTP_NOT_FOUND", 4, "endpoint not found")))
             }
         }
 
+        """
+    }
+
+    /// x07lpd: `/v1/` to lp-serve. ui serve: `/api/` and `/healthz` to lp-serve (told so by
+    /// `X07LPD_UI`), every other path a file of the static UI under a strict CSP; nginx refuses
+    /// a path that climbs above the root (plain or percent-encoded) before any location.
+    static func locations(_ config: DaemonConfig, notFound: String) -> String {
+        func fastcgi(_ extra: String = "") -> String {
+            """
+            fastcgi_pass unix:\(config.fcgiSocket);
+                        fastcgi_param SCRIPT_FILENAME \(config.serve_binary);
+                        fastcgi_param GATEWAY_INTERFACE CGI/1.1;
+                        fastcgi_param REQUEST_METHOD $request_method;
+                        fastcgi_param REQUEST_URI $request_uri;
+                        fastcgi_param DOCUMENT_URI $document_uri;
+                        fastcgi_param QUERY_STRING $query_string;
+                        fastcgi_param CONTENT_TYPE $content_type;
+                        fastcgi_param CONTENT_LENGTH $content_length;
+                        fastcgi_param SERVER_PROTOCOL $server_protocol;
+                        fastcgi_param REMOTE_ADDR $remote_addr;
+                        fastcgi_param X07LPD_STATE_DIR \(config.state_dir);
+                        fastcgi_param X07LP_REMOTE_SECRET_MASTER_KEY_FILE \(config.secret_master_key);\(extra)
+                        fastcgi_read_timeout 120s;
+                        fastcgi_intercept_errors off;
+            """
+        }
+        guard let ui = config.ui else {
+            return """
+            location /v1/ {
+                        \(fastcgi())
+                    }
+                    location / { \(notFound) }
+            """
+        }
+        let api = fastcgi("\n            fastcgi_param X07LPD_UI \(ui.local_control ? "local-control" : "read");")
+        let csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        return """
+        location /api/ {
+                    \(api)
+                }
+                location = /healthz {
+                    \(api)
+                }
+                location / {
+                    root \(ui.static_root);
+                    try_files $uri /index.html;
+                    types { text/html html; text/css css; text/javascript js; image/png png; image/svg+xml svg; }
+                    default_type application/octet-stream;
+                    charset utf-8;
+                    charset_types text/css text/javascript;
+                    add_header Content-Security-Policy "\(csp)" always;
+                    add_header X-Content-Type-Options nosniff always;
+                    add_header Referrer-Policy no-referrer always;
+                    add_header Cache-Control no-store always;
+                }
         """
     }
 

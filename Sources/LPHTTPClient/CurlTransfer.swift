@@ -54,9 +54,10 @@ final class CurlTransfer {
                 throw HTTPClientError(.upload, "cannot open the upload file \(path)")
             }
             uploadFile = file
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
-            guard let size else { throw HTTPClientError(.upload, "cannot size the upload file \(path)") }
-            uploadLength = size
+            // The size of what was opened (a symbolic link's own size is not its file's).
+            var info = stat()
+            guard fstat(file.fileDescriptor, &info) == 0 else { throw HTTPClientError(.upload, "cannot size the upload file \(path)") }
+            uploadLength = Int64(info.st_size)
         }
         switch (request.method, uploadLength) {
         case (.get, _): break

@@ -9,6 +9,8 @@ public struct ServeContext: Sendable {
     public var environment: [String: String]
     public var nowMs: Int64
     public var serveBinary: String
+    /// Set when `x07lp ui serve` runs this lp-serve: it answers the Command Center API.
+    public var ui: UIMode?
 
     public init(state: String, environment: [String: String], nowMs: Int64, serveBinary: String) {
         self.state = state
@@ -25,7 +27,9 @@ public struct ServeContext: Sendable {
         }
         let now = environment["X07LP_NOW_UNIX_MS"].flatMap(Int64.init) ?? Int64(Date().timeIntervalSince1970 * 1000)
         let binary = URL(fileURLWithPath: CommandLine.arguments.first ?? "lp-serve").resolvingSymlinksInPath().path
-        return ServeContext(state: state, environment: environment, nowMs: now, serveBinary: binary)
+        var context = ServeContext(state: state, environment: environment, nowMs: now, serveBinary: binary)
+        if let mode = environment["X07LPD_UI"] { context.ui = UIMode(localControl: mode == "local-control") }
+        return context
     }
 
     /// The flags every verb gets: this state directory.

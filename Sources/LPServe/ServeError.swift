@@ -7,6 +7,8 @@ public enum ServeError: Error, Equatable {
     case tooLarge(Int)
     case lengthRequired
     case unauthenticated
+    /// A Command Center POST from another origin, or without its JSON body and custom header.
+    case crossOrigin
     case forbidden(Scope)
     case notFound
     case methodNotAllowed
@@ -21,7 +23,7 @@ public enum ServeError: Error, Equatable {
         case .invalidRequest, .lengthRequired: return 400
         case .tooLarge: return 413
         case .unauthenticated: return 401
-        case .forbidden: return 403
+        case .forbidden, .crossOrigin: return 403
         case .notFound: return 404
         case .methodNotAllowed: return 405
         case .digestMismatch, .leaseConflict: return 409
@@ -33,7 +35,7 @@ public enum ServeError: Error, Equatable {
     var exitCode: ExitCode {
         switch self {
         case .invalidRequest, .tooLarge, .lengthRequired, .methodNotAllowed: return .invalidHTTPRequest
-        case .unauthenticated, .forbidden: return .remoteAuth
+        case .unauthenticated, .forbidden, .crossOrigin: return .remoteAuth
         case .notFound: return .httpNotFound
         case .digestMismatch, .secretStoreInvalid: return .digestMismatch
         case .leaseConflict, .secretsMissing: return .gateRejected
@@ -47,6 +49,7 @@ public enum ServeError: Error, Equatable {
         case .tooLarge: return "LP_HTTP_BODY_TOO_LARGE"
         case .unauthenticated: return "LP_REMOTE_AUTH_FAILED"
         case .forbidden: return "LP_REMOTE_SCOPE_DENIED"
+        case .crossOrigin: return "LP_UI_CROSS_ORIGIN"
         case .notFound: return "LP_HTTP_NOT_FOUND"
         case .digestMismatch: return "LP_REMOTE_UPLOAD_DIGEST_MISMATCH"
         case .leaseConflict: return "LP_REMOTE_LEASE_CONFLICT"
@@ -67,6 +70,7 @@ public enum ServeError: Error, Equatable {
         case .lengthRequired: return "a request body needs a Content-Length"
         case .unauthenticated: return "remote api requires a valid bearer token"
         case .forbidden(let scope): return "the token's scope does not allow this route (it needs \(scope.rawValue))"
+        case .crossOrigin: return "a control needs a same-origin JSON request with the X-X07LP-UI: 1 header"
         case .notFound: return "endpoint not found"
         case .methodNotAllowed: return "this endpoint does not take that method"
         case .digestMismatch: return "uploaded blob digest does not match path digest"

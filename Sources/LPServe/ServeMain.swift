@@ -28,7 +28,12 @@ public enum ServeMain {
         do {
             let context = try ServeContext.cgi(environment)
             let request = try HTTPRequest.cgi(environment)
-            response = Serve.handle(request, body: HTTPBody(fd: STDIN_FILENO, contentLength: request.contentLength), context: context)
+            let body = HTTPBody(fd: STDIN_FILENO, contentLength: request.contentLength)
+            if let mode = context.ui {
+                response = UIServe.handle(request, body: body, context: context, mode: mode)
+            } else {
+                response = Serve.handle(request, body: body, context: context)
+            }
         } catch let error as ServeError {
             response = HTTPResponse.refusal(error, command: "remote", nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         } catch {

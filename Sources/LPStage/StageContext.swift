@@ -35,7 +35,8 @@ public struct StageContext {
             pinned = nil
         }
         self.clock = LogicalClock(pinnedBase: pinned)
-        try StageOptions.checkTarget(arguments)
+        // lp-remote's commands take any stored target; the local stages only the local one.
+        if !spec.name.hasPrefix("lp-remote ") { try StageOptions.checkTarget(arguments) }
         _ = try OutputFormat.requested(arguments, spec: spec)
     }
 

@@ -9,7 +9,7 @@ public enum StageOptions {
     /// `--target NAME`: where the deployment runs. Checked by `StageContext` for every command
     /// that declares it, before the command's body runs.
     public static let target = OptionSpec(
-        "--target", value: "NAME", "deployment target: __local__ (or local), the only one until remote targets exist")
+        "--target", value: "NAME", "deployment target: __local__ (or local) here; x07lp sends a verb with a stored target (x07lp target add) to lp-remote")
 
     /// `--accepted-run RUN_ID`: the deployment intake created in that run (`runs/<id>.json`).
     public static let acceptedRun = OptionSpec(
@@ -19,8 +19,8 @@ public enum StageOptions {
     public static func checkTarget(_ arguments: ParsedArguments) throws {
         guard let name = arguments.value("--target"), !localTargets.contains(name) else { return }
         throw LPError(.usage, code: "LP_TARGET_NOT_FOUND",
-                      "no target \"\(name.prefix(80))\": x07lp deploys to the local target (--target __local__ or local); "
-                        + "remote targets are configured with `x07lp target add` (not available yet)",
+                      "no target \"\(name.prefix(80))\" in a local stage (--target __local__ or local); "
+                        + "`x07lp VERB --target NAME` sends a verb to a target stored with `x07lp target add` (lp-remote)",
                       data: ["target": .string(String(name.prefix(256))), "known_targets": .array(localTargets.map(JSON.string))])
     }
 }

@@ -5,13 +5,16 @@ import LPIncident
 import LPApply
 import LPRegress
 import LPQuery
+import LPRelease
+import LPRemote
 import Foundation
 
 // x07lp-stages: every stage in one binary, run as the stage it is named (an installed
-// bin/lp-validate is a link to it), so a package carries the Swift runtime once instead of six
+// bin/lp-validate is a link to it), so a package carries the Swift runtime once instead of eight
 // times. `x07lp-stages lp-query deploy ...` names the stage in the first word instead.
 let stages = [ValidateStage.definition, PlanStage.definition, ApplyStage.definition,
-              IncidentStage.definition, RegressStage.definition, QueryStage.definition]
+              IncidentStage.definition, RegressStage.definition, QueryStage.definition,
+              ReleaseStage.definition, RemoteStage.definition]
 let invoked = (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent }) ?? ""
 if let stage = stages.first(where: { $0.name == invoked }) {
     StageRunner.main(stage)

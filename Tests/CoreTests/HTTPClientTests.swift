@@ -60,6 +60,10 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(try json(put)["body_len"]?.intValue, bytes.count)
         let post = try plain().send(HTTPRequest(.post, "http://127.0.0.1:\(peer.port)/echo", body: .file(path)))
         XCTAssertEqual(try json(post)["body_sha256"]?.stringValue, SHA256.hex(bytes))
+        // Through a symbolic link: the file's bytes and length, not the link's.
+        try FileManager.default.createSymbolicLink(atPath: path + ".link", withDestinationPath: path)
+        let linked = try plain().send(HTTPRequest(.put, "http://127.0.0.1:\(peer.port)/echo", body: .file(path + ".link")))
+        XCTAssertEqual(try json(linked)["body_len"]?.intValue, bytes.count)
         XCTAssertThrowsError(try plain().send(HTTPRequest(.put, "http://127.0.0.1:\(peer.port)/echo", body: .file(scratch + "/absent")))) {
             XCTAssertEqual(($0 as? HTTPClientError)?.kind, .upload)
         }

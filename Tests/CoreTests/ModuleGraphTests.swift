@@ -8,7 +8,7 @@ final class ModuleGraphTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources")
 
     static let kit: Set = ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage"]
-    static let stageLibraries: Set = ["LPValidate", "LPPlan", "LPIncident", "LPApply", "LPRegress", "LPQuery", "LPRelease"]
+    static let stageLibraries: Set = ["LPValidate", "LPPlan", "LPIncident", "LPApply", "LPRegress", "LPQuery", "LPRelease", "LPRemote"]
     /// System modules anyone may import.
     static let system: Set = ["Foundation", "Glibc", "Dispatch", "Synchronization"]
 
@@ -24,10 +24,12 @@ final class ModuleGraphTests: XCTestCase {
             "LPValidate": kit.union(["CArchive"]),
             "LPPlan": kit,
             "LPIncident": kit,
-            "LPApply": kit.union(["LPIncident"]),
+            "LPRuntime": ["LPCore", "LPState", "LPModel"],
+            "LPApply": kit.union(["LPIncident", "LPRuntime"]),
             "LPRegress": kit.union(["LPIncident"]),
             "LPQuery": kit.union(["LPIncident"]),
             "LPRelease": kit.union(["LPIncident", "LPApply", "LPHTTPClient"]),
+            "LPRemote": kit.union(["LPHTTPClient"]),
             "LPCatalog": kit.union(stageLibraries),
             "lp-catalog": ["LPCatalog", "LPStage"],
             "x07lp-stages": stageLibraries.union(["LPStage"]),
@@ -41,7 +43,7 @@ final class ModuleGraphTests: XCTestCase {
         ]
         for (executable, library) in [("lp-validate", "LPValidate"), ("lp-plan", "LPPlan"), ("lp-incident", "LPIncident"),
                                       ("lp-apply", "LPApply"), ("lp-regress", "LPRegress"), ("lp-query", "LPQuery"),
-                                      ("lp-release", "LPRelease")] {
+                                      ("lp-release", "LPRelease"), ("lp-remote", "LPRemote")] {
             table[executable] = [library, "LPStage"]
         }
         return table

@@ -129,6 +129,13 @@ final class HelpTests: XCTestCase {
         (["device", "release-complete"], ["--release", "--reason"]),
         (["device", "release-rollback"], ["--release", "--reason"]),
         (["device", "release-rerun"], ["--release", "--reason", "--from-step"]),
+        (["target", "add"], ["--profile"]),
+        (["target", "ls"], []),
+        (["target", "inspect"], ["--name"]),
+        (["target", "use"], ["--name"]),
+        (["target", "rm"], ["--name"]),
+        (["adapter", "capabilities"], ["--target"]),
+        (["adapter", "conformance"], ["--target", "--fixture"]),
     ]
 
     func testEveryWrapperVerbHasHelpNamingEachFlagItAccepts() throws {

@@ -96,13 +96,13 @@ final class ReleaseJobTests: XCTestCase {
         XCTAssertEqual(dryRun.status, 0, dryRun.stderr)
         let commands = dryRun.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("make") && !$0.hasPrefix("  ") }
         let expected = ["scripts/make-example-packs", "/lp-validate ", "/lp-plan ", "/lp-apply ", "/lp-query deploy ",
-                        "/lp-incident capture ", "/lp-regress from-incident "]
+                        "/lp-incident capture ", "/lp-regress from-incident ", "/x07lpd ui export "]
         XCTAssertEqual(commands.count, expected.count, dryRun.stdoutText)
         for (command, stage) in zip(commands, expected) {
             XCTAssertTrue(command.contains(stage), "expected \(stage) in: \(command)")
         }
         for name in ["execution.planned.json", "execution.plan.json", "execution.run.json", "deploy.summary.json",
-                     "incident.bundle.json", "regression.result.json"] {
+                     "incident.bundle.json", "regression.result.json", "ui.export.json"] {
             XCTAssertTrue(dryRun.stdoutText.contains("> \(out)/\(name)"), "make -n does not show where \(name) goes")
         }
         XCTAssertTrue(dryRun.stdoutText.contains("--now-unix-ms 1767225600000"), "the pinned time is visible")

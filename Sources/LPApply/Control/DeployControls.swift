@@ -4,6 +4,7 @@ import LPModel
 import LPIndex
 import LPStage
 import LPIncident
+import LPRuntime
 
 /// `lp-apply control deploy pause | resume | stop | rollback | promote | rerun`.
 enum DeployControls {
@@ -123,6 +124,8 @@ enum DeployControls {
             return .init(target: ["deployment_id": .string(changed.exec_id)], runId: changed.run_id,
                          affected: [changed.exec_id], before: before, after: ControlAction.DeployState(changed), newExecutionId: nil)
         }
+        // Committed: the serving nginx (when it runs) takes the new weights.
+        try ServeRuntime(state: ctx.state).refresh()
         if runResult, let decision = output.result["decision"]?["decision_id"] {
             // `deploy stop` answers like a run (reference fixture deploy_loop/stop_during_pause).
             output.document = output.result

@@ -4,6 +4,7 @@ import LPModel
 import LPIndex
 import LPStage
 import LPIncident
+import LPRuntime
 import Foundation
 
 /// The local target (docs/deploy.md): each slot is a directory `runtime/<exec>/<slot>` holding the
@@ -77,6 +78,8 @@ public struct LocalTarget: DeployTarget {
         router[slot].status = .stopped
         if slot == .candidate { router.weight_pct = 0 }
         router = try save(router, previous: previous, nowUnixMs: nowUnixMs, in: tx)
+        // A serving nginx stops sending requests to the slot before its tree goes.
+        try ServeRuntime(state: state).refresh(pending: router)
         try SlotTree.remove(slotDirectory(slot, execId))
         return router
     }

@@ -33,15 +33,15 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .sloRollback: return "SLO analysis rolled the deployment back"
         case .retryBudgetExhausted: return "analysis stayed inconclusive until the retry budget ran out"
         case .metricsMissing: return "no metrics snapshot left for an analysis step"
-        case .stateLocked: return "state directory locked by another writer, or a concurrent change"
+        case .stateLocked: return "state directory locked by another writer, or a concurrent change; `adapter conformance`: a scenario failed (LP_REMOTE_ADAPTER_CONFORMANCE_FAILED)"
         case .killSwitchEngaged: return "a run was stopped from outside: an app or platform kill switch blocks it, or a device release failed at the store or its automation is stopped"
         case .stateCorrupt: return "state verification found a damaged or inconsistent record"
         case .unsupportedPlanStep: return "the plan has a step this engine does not know"
-        case .remoteTransport: return "the x07lpd request could not be made or answered (transport, TLS, or a response that is not a report)"
+        case .remoteTransport: return "the x07lpd request could not be made or answered (transport, TLS, or a response that is not a report): LP_REMOTE_UPLOAD_FAILED, LP_REMOTE_ACCEPT_FAILED, LP_REMOTE_QUERY_FAILED"
         case .remoteAuth: return "x07lpd refused the bearer token (missing, unknown, or without the scope the route needs)"
         case .remoteUnreachable: return "the remote target did not answer its health probe"
         case .internalError: return "internal error (a bug: please report it)"
-        case .invalidHTTPRequest: return "x07lpd: the HTTP request is malformed (body size, JSON, path or a parameter)"
+        case .invalidHTTPRequest: return "x07lpd: the HTTP request is malformed (body size, JSON, path or a parameter); on the client, an invalid target profile (LP_TARGET_PROFILE_INVALID)"
         }
     }
 

@@ -131,4 +131,13 @@ public struct ContractDocument {
         json = try InputDocument(bytes: bytes, source: path).json
         try catalog.validate(json, as: contract, source: path)
     }
+
+    /// A document x07lp generated (a metrics snapshot from an access log), checked like a file;
+    /// `name` stands for its path.
+    public init(generated json: JSON, name: String, contract: String, catalog: ContractCatalog) throws {
+        path = name
+        bytes = json.canonicalBytes
+        self.json = json
+        try catalog.validate(json, as: contract, source: name)
+    }
 }

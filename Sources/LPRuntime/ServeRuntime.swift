@@ -1,0 +1,129 @@
+import LPCore
+import LPState
+import LPModel
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The serving runtime of one state directory: an nginx (own prefix, pid file and logs under
+/// `ServeLayout`) whose configuration is rendered from the router state. `refresh` rewrites it
+/// after every router change and reloads nginx: old workers finish their requests while new ones
+/// take the new weights, so no connection is dropped.
+public struct ServeRuntime: Sendable {
+    public let layout: ServeLayout
+
+    public init(state: StateDirectory) { layout = ServeLayout(state: state) }
+
+    /// The nginx master's pid, when it runs.
+    public var pid: Int32? {
+        guard let text = try? String(contentsOfFile: layout.pidFile, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
+        return pid
+    }
+
+    public var isRunning: Bool { pid != nil }
+
+    /// Writes the configuration and starts nginx (a no-op for the process when it already runs:
+    /// the configuration is then reloaded).
+    @discardableResult
+    public func start() throws -> ServeStatus {
+        if isRunning { return try refresh() }
+        try layout.checkPaths()
+        try layout.makeDirectories()
+        let status = try writeConfiguration()
+        let log = layout.logs + "/nginx-start.log"
+        let (code, output) = try ToolProcess.run(try Self.nginx(), arguments, log: log)
+        for _ in 0..<100 where pid == nil { usleep(20_000) }
+        guard code == 0, isRunning else {
+            throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "nginx did not start: \(output.suffix(400))")
+        }
+        return status.running(pid)
+    }
+
+    /// Stops nginx (fast shutdown, then SIGKILL after 5 s). Not running is fine.
+    @discardableResult
+    public func stop() throws -> ServeStatus {
+        if let pid {
+            kill(pid, SIGTERM)
+            for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+            unlink(layout.pidFile)
+        }
+        return ServeStatus(layout: layout, running: nil)
+    }
+
+    public func status() -> ServeStatus { ServeStatus(layout: layout, running: pid) }
+
+    /// After a router change: rewrites the configuration and reloads nginx, waiting until the
+    /// workers of the previous configuration are gone. Does nothing when nginx is not running.
+    /// `pending` is a router state about to be committed (a candidate leaving service must stop
+    /// receiving requests before its tree goes). Refreshes are serialised by a lock file, so an
+    /// older rendering never lands after a newer one.
+    @discardableResult
+    public func refresh(pending: RouterState? = nil) throws -> ServeStatus {
+        guard let master = pid else { return status() }
+        let lock = open(layout.directory + "/run/refresh.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw AtomicFile.ioError("open", layout.directory + "/run/refresh.lock") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        let status = try writeConfiguration(pending: pending)
+        let old = Self.children(of: master)
+        kill(master, SIGHUP)
+        // New workers mean nginx took the configuration (it keeps the old one when, say, a
+        // port is taken); the old workers' exit means no request is routed by the old weights.
+        var reloaded = false
+        for _ in 0..<250 {
+            let children = Self.children(of: master)
+            reloaded = reloaded || !children.subtracting(old).isEmpty
+            if reloaded && children.isDisjoint(with: old) { break }
+            usleep(20_000)
+        }
+        guard reloaded else {
+            throw LPError(.internalError, code: "LP_SERVE_RELOAD_FAILED",
+                          "nginx kept its previous configuration (a listener port may be taken); see \(layout.logs)/error.log")
+        }
+        return status.running(master)
+    }
+
+    /// Renders, checks (`nginx -t`) and atomically installs `nginx.conf` and `route.js`.
+    private func writeConfiguration(pending: RouterState? = nil) throws -> ServeStatus {
+        let (served, skipped) = ServedDeployment.all(state: layout.state, pending: pending)
+        let text = NginxServeConfig.render(layout, served, token: try layout.token())
+        _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
+        let candidate = layout.nginxConf + ".next"
+        _ = try AtomicFile.write(Array(text.utf8), to: candidate)
+        let (code, output) = try ToolProcess.run(try Self.nginx(), ["-p", layout.directory, "-c", candidate, "-e", layout.logs + "/error.log", "-t", "-q"],
+                                     log: layout.logs + "/nginx-test.log")
+        guard code == 0 else {
+            throw LPError(.internalError, code: "LP_SERVE_CONFIG_INVALID", "nginx refused the configuration: \(output.suffix(600))")
+        }
+        guard Glibc.rename(candidate, layout.nginxConf) == 0 else { throw AtomicFile.ioError("rename \(candidate) to", layout.nginxConf) }
+        return ServeStatus(layout: layout, running: nil, served: served, skipped: skipped)
+    }
+
+    private var arguments: [String] { ["-p", layout.directory, "-c", layout.nginxConf, "-e", layout.logs + "/error.log"] }
+
+    static func nginx() throws -> String {
+        for path in ["/usr/sbin/nginx", "/usr/local/sbin/nginx"] where access(path, X_OK) == 0 {
+            guard access(NginxServeConfig.jsModule, R_OK) == 0 else {
+                throw LPError(.usage, code: "LP_SERVE_DEPENDENCY_MISSING",
+                              "\(NginxServeConfig.jsModule) is missing (Debian: apt-get install libnginx-mod-http-js)")
+            }
+            return path
+        }
+        throw LPError(.usage, code: "LP_SERVE_DEPENDENCY_MISSING", "nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-js)")
+    }
+
+    /// The pids whose parent is `pid` (nginx's workers).
+    static func children(of pid: Int32) -> Set<Int32> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(names.compactMap { name -> Int32? in
+            guard let child = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ")".
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
+        })
+    }
+}

@@ -1,0 +1,4 @@
+import LPStage
+import LPRemote
+
+StageRunner.main(RemoteStage.definition)
