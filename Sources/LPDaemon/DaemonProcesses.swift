@@ -25,7 +25,7 @@ enum DaemonProcesses {
     static func startFcgiwrap(_ config: DaemonConfig) throws -> Int32 {
         unlink(config.fcgiSocket)
         // fcgiwrap hands each CGI the FastCGI params as its environment; its own stays minimal.
-        let pid = try DetachedProcess.spawn(try program("fcgiwrap"), ["-s", "unix:" + config.fcgiSocket, "-c", String(config.fcgi_children)],
+        let pid = try ChildProcess.start(try program("fcgiwrap"), ["-s", "unix:" + config.fcgiSocket, "-c", String(config.fcgi_children)],
                                             environment: ["PATH": "/usr/bin:/bin"], log: config.logs + "/fcgiwrap.log")
         _ = try AtomicFile.write(Array("\(pid)\n".utf8), to: config.fcgiPid)
         for _ in 0..<100 where !FileManager.default.fileExists(atPath: config.fcgiSocket) { usleep(20_000) }
@@ -52,10 +52,8 @@ enum DaemonProcesses {
     /// (the master would hold the pipe open forever).
     static func startNginx(_ config: DaemonConfig) throws {
         let log = config.logs + "/nginx-start.log"
-        let starter = try DetachedProcess.spawn(try program("nginx"), nginxArguments(config, foreground: false),
-                                                environment: ["PATH": "/usr/bin:/bin"], log: log)
-        var status: Int32 = 0
-        waitpid(starter, &status, 0)
+        let (status, _) = try ChildProcess.run(try program("nginx"), nginxArguments(config, foreground: false),
+                                               environment: ["PATH": "/usr/bin:/bin"], log: log, newSession: true)
         for _ in 0..<100 where pid(config.nginxPid) == nil { usleep(20_000) }
         guard status == 0, pid(config.nginxPid) != nil else {
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""

@@ -33,7 +33,7 @@ public struct ServeRuntime: Sendable {
         try layout.makeDirectories()
         let status = try writeConfiguration()
         let log = layout.logs + "/nginx-start.log"
-        let (code, output) = try ToolProcess.run(try Self.nginx(), arguments, log: log)
+        let (code, output) = try tool(try Self.nginx(), arguments, log: log)
         for _ in 0..<100 where pid == nil { usleep(20_000) }
         guard code == 0, isRunning else {
             throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "nginx did not start: \(output.suffix(400))")
@@ -93,7 +93,7 @@ public struct ServeRuntime: Sendable {
         _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
         let candidate = layout.nginxConf + ".next"
         _ = try AtomicFile.write(Array(text.utf8), to: candidate)
-        let (code, output) = try ToolProcess.run(try Self.nginx(), ["-p", layout.directory, "-c", candidate, "-e", layout.logs + "/error.log", "-t", "-q"],
+        let (code, output) = try tool(try Self.nginx(), ["-p", layout.directory, "-c", candidate, "-e", layout.logs + "/error.log", "-t", "-q"],
                                      log: layout.logs + "/nginx-test.log")
         guard code == 0 else {
             throw LPError(.internalError, code: "LP_SERVE_CONFIG_INVALID", "nginx refused the configuration: \(output.suffix(600))")

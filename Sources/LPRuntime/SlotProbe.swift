@@ -31,7 +31,7 @@ public struct SlotProbe: Sendable {
         let url = "http://127.0.0.1:\(deployment.port)/"
         let log = runtime.layout.logs + "/probe.out"
         let started = DispatchTime.now().uptimeNanoseconds
-        let (_, output) = try ToolProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", "-w", "%{http_code}",
+        let (_, output) = try tool("/usr/bin/curl", ["-s", "-o", "/dev/null", "--max-time", "2", "-w", "%{http_code}",
                                                                 "-H", "X-LP-Probe: \(try runtime.layout.token()):\(slot.rawValue)", url], log: log)
         let elapsed = Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
         return [Request(url: url, status: Int(output) ?? 0, elapsedMs: elapsed)]

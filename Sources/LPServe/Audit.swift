@@ -62,9 +62,8 @@ enum StreamHandlers {
     }
 
     static func wrap(_ command: String, _ result: JSON, _ context: ServeContext) throws -> HTTPResponse {
-        let report = CLIReport(command: command, exitCode: .ok, diagnostics: [],
-                               runId: Identifier.make(.run, parts: [command, String(context.nowMs)]), artifacts: [], result: result)
-        return HTTPResponse(body: try JSON(encoding: report))
+        HTTPResponse(body: HTTPResponse.report(command, .ok, [], runId: Identifier.make(.run, parts: [command, String(context.nowMs)]),
+                                               result: result))
     }
 
     static func events(_ request: HTTPRequest, _ context: ServeContext) throws -> HTTPResponse {

@@ -25,9 +25,14 @@ public struct HTTPResponse: Sendable {
     /// A failure as an `lp.cli.report@0.1.0` for `command`.
     static func refusal(_ error: ServeError, command: String, nowMs: Int64, result: JSON = [:]) -> HTTPResponse {
         let diagnostic = Diagnostic(code: error.code, stage: error.status == 400 ? .parse : .run, message: error.message)
-        let report = CLIReport(command: command, exitCode: error.exitCode, diagnostics: [diagnostic],
-                               runId: Identifier.make(.run, parts: [command, error.code, String(nowMs)]), artifacts: [],
-                               result: result)
-        return HTTPResponse(status: error.status, body: (try? JSON(encoding: report)) ?? [:])
+        return HTTPResponse(status: error.status,
+                            body: report(command, error.exitCode, [diagnostic], runId: Identifier.make(.run, parts: [command, error.code, String(nowMs)]),
+                                         result: result))
+    }
+
+    /// An `lp.cli.report@0.1.0` that lp-serve writes itself (no verb behind it).
+    static func report(_ command: String, _ exitCode: ExitCode, _ diagnostics: [Diagnostic], runId: String, result: JSON) -> JSON {
+        let report = CLIReport(command: command, exitCode: exitCode, diagnostics: diagnostics, runId: runId, artifacts: [], result: result)
+        return (try? JSON(encoding: report)) ?? [:]
     }
 }

@@ -45,7 +45,7 @@ enum RunHandlers {
                                       holderPid: getpid(), nowMs: context.nowMs)
         do {
             try RunFiles.prepare(context.state, id)
-            let pid = try DetachedProcess.spawn(context.serveBinary,
+            let pid = try startWorker(context.serveBinary,
                                                 ["run-worker", "--state-dir", context.state, "--deployment-id", id,
                                                  "--app-id", target.app_id, "--env", target.environment, "--token-name", tokenName,
                                                  "--"] + arguments,
@@ -61,9 +61,14 @@ enum RunHandlers {
         let result: JSON = ["schema_version": "lp.deploy.remote.result@0.1.0", "target": .string(Capabilities.serverId),
                             "op": "run", "ok": true, "run_id": .string(execution.run_id), "deployment_id": .string(id),
                             "decision_ids": [], "artifacts_written": []]
-        let report = CLIReport(command: "deploy run", exitCode: .ok, diagnostics: [started],
-                               runId: execution.run_id, artifacts: [], result: result)
-        return HTTPResponse(status: 202, body: try JSON(encoding: report))
+        return HTTPResponse(status: 202, body: HTTPResponse.report("deploy run", .ok, [started], runId: execution.run_id, result: result))
+    }
+
+    /// The worker outlives the CGI request (its own session, no descriptor of ours).
+    static func startWorker(_ binary: String, _ arguments: [String], environment: [String: String], log: String) throws -> Int32 {
+        do { return try ChildProcess.start(binary, arguments, environment: environment, log: log) } catch let error as ChildProcess.SpawnError {
+            throw ServeError.internalError("cannot start the run worker: \(String(cString: strerror(error.errno)))")
+        }
     }
 
     static func report(_ id: String, _ context: ServeContext) throws -> HTTPResponse {
@@ -73,16 +78,14 @@ enum RunHandlers {
         }
         guard FileManager.default.fileExists(atPath: RunFiles.log(context.state, id)) else { throw ServeError.notFound }
         let working = Diagnostic(code: "LP_DEPLOY_RUN_IN_PROGRESS", severity: .info, message: "the run has not ended yet")
-        let report = CLIReport(command: "deploy run", exitCode: .ok, diagnostics: [working],
-                               runId: Identifier.make(.run, parts: ["deploy run", id]), artifacts: [],
-                               result: ["deployment_id": .string(id), "ended": false])
-        return HTTPResponse(status: 202, body: try JSON(encoding: report))
+        return HTTPResponse(status: 202, body: HTTPResponse.report("deploy run", .ok, [working],
+                                                                   runId: Identifier.make(.run, parts: ["deploy run", id]),
+                                                                   result: ["deployment_id": .string(id), "ended": false]))
     }
 
     static func failedReport(_ command: String, _ error: LPError, _ context: ServeContext) -> JSON {
-        let report = CLIReport(command: command, exitCode: error.exitCode, diagnostics: error.reportDiagnostics,
-                               runId: Identifier.make(.run, parts: [command, String(context.nowMs)]), artifacts: [], result: [:])
-        return (try? JSON(encoding: report)) ?? [:]
+        HTTPResponse.report(command, error.exitCode, error.reportDiagnostics,
+                            runId: Identifier.make(.run, parts: [command, String(context.nowMs)]), result: [:])
     }
 }
 
