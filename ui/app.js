@@ -181,6 +181,7 @@ async function pageIncident(root, id) {
       ['Class', pill(i.classification)], ['Source', i.source], ['Status', pill(i.incident_status)], ['HTTP status', i.status_code],
       ['Target', i.target ? i.target.app_id + ' / ' + i.target.environment : null],
       ['Deployment', i.deployment_id ? link('#/deployments/' + i.deployment_id, i.deployment_id) : null],
+      ['Device release', (i.release_exec_id ?? m.release_exec_id) ? link('#/device-releases/' + (i.release_exec_id ?? m.release_exec_id), i.release_exec_id ?? m.release_exec_id) : null],
       ['Decision', i.decision_id], ['Signature', pill(i.signature_status)], ['Captured', when(i.captured_unix_ms)]])),
     h('div', { class: 'card' }, h('h3', null, 'Regression'), fields([['Status', pill(i.regression_status)], ['Regression', i.regression_id],
       ['Bundle', i.bundle ? h('code', null, i.bundle.digest && i.bundle.digest.sha256) : null]]))),
@@ -199,7 +200,73 @@ async function pageHistory(root, app, env) {
     : h('p', { class: 'muted' }, 'No deployments.'));
 }
 
-// #/apps, #/deployments/<id>, #/incidents/<id>, #/history/<app>/<env>: hash routes, so the
+async function pageDeviceReleases(root) {
+  const r = await api('/api/device-releases');
+  const items = r.items || [];
+  root.append(h('h1', null, 'Device releases'));
+  const cards = items.map((d) => {
+    const app = d.app || {};
+    const rollup = d.latest_native_health_rollup || {};
+    const native = Object.entries(rollup).filter(([k, v]) => /_count$/.test(k) && v > 0).map(([k, v]) => k.replace(/_count$/, '') + ' ' + v);
+    return h('div', { class: 'card release-card' }, h('h3', null, (app.app_id || d.exec_id) + ' / ' + d.target),
+      h('p', null, pill(d.status), ' ', pill(d.current_state), ' ', pill(d.automation_state), ' ', pill(d.release_readiness_status)),
+      fields([['Release', link('#/device-releases/' + d.exec_id, d.exec_id)], ['Provider', d.provider_id + ' (' + d.provider_kind + ')'],
+        ['Lane', d.distribution_lane], ['Rollout', (d.current_rollout_percent ?? '—') + ' %'], ['Version', (app.version ?? '—') + ' (' + (app.build ?? '—') + ')'],
+        ['Evaluation', pill(d.latest_eval_outcome)], ['Regression', pill(d.latest_regression_status)],
+        ['Native incidents', native.length ? native.join(', ') : 'none'],
+        ['Latest incident', d.latest_native_incident_id ? link('#/incidents/' + d.latest_native_incident_id, d.latest_native_incident_id) : null],
+        ['Updated', when(d.updated_unix_ms)]]));
+  });
+  root.append(h('div', { class: 'grid' }, cards.length ? cards : h('p', { class: 'muted' }, 'No device releases yet.')));
+}
+
+// A document value for a field list: lists joined, objects as their enabled keys (or k=v),
+// digests shortened with the full value on hover.
+function show(v) {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') : 'none';
+  if (typeof v === 'object') {
+    const on = (x) => x === true || (x && typeof x === 'object' && x.enabled === true);
+    const parts = Object.entries(v).filter(([, x]) => x !== false && x !== null && !(x && typeof x === 'object' && x.enabled === false))
+      .map(([k, x]) => (on(x) ? k : k + '=' + (typeof x === 'object' ? JSON.stringify(x) : x)));
+    return parts.length ? parts.join(', ') : 'none';
+  }
+  if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return h('code', { title: v }, v.slice(0, 12) + '…');
+  return String(v);
+}
+const documentFields = (doc, skip) => fields(Object.entries(doc || {}).filter(([k]) => !(skip || []).includes(k)).map(([k, v]) => [k.replace(/_/g, ' '), show(v)]));
+
+async function pageDeviceRelease(root, id) {
+  const [d, inc] = await Promise.all([api('/api/device-releases/' + id), api('/api/device-releases/' + id + '/incidents')]);
+  const app = d.app || {};
+  const summary = d.native_summary || {};
+  const readiness = d.release_readiness || {};
+  root.append(h('h1', null, 'Device release ' + id),
+    controls('/api/device-releases/' + id, ['observe', 'pause', 'resume', 'complete', 'halt', 'stop', 'rollback', 'rerun'],
+      (op) => (op === 'rerun' ? { from_step: 0 } : {})),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('h3', null, 'Release'), fields([
+        ['App', (app.app_id ?? '—') + ' ' + (app.version ?? '') + ' (' + (app.build ?? '—') + ')'], ['Target', d.target],
+        ['Provider', d.provider_kind], ['Lane', d.distribution_lane], ['Status', pill(d.status)], ['Store state', pill(d.current_state)],
+        ['Automation', pill(d.automation_state)], ['Rollout', (d.current_rollout_percent ?? '—') + ' %'],
+        ['Evaluation', pill(d.latest_eval_outcome)], ['Signature', pill(d.signature_status)], ['Decisions', d.decision_count],
+        ['Store release', d.provider_release_id], ['Updated', when(d.updated_unix_ms)]])),
+      h('div', { class: 'card' }, h('h3', null, 'Readiness ', pill(readiness.status)), documentFields(readiness, ['status'])),
+      h('div', { class: 'card' }, h('h3', null, 'Native summary'), documentFields(summary)),
+      h('div', { class: 'card' }, h('h3', null, 'Native health'), documentFields(d.latest_native_health_rollup))),
+    h('h2', null, 'Steps'), stepTable(d.steps || []),
+    h('h2', null, 'Incidents'), incidentTable(inc.items || []),
+    h('h2', null, 'Raw'), h('pre', null, JSON.stringify(d, null, 2)));
+}
+
+function stepTable(items) {
+  if (!items.length) return h('p', { class: 'muted' }, 'No steps yet.');
+  return h('div', { class: 'scroll' }, h('table', null, h('tr', null, ['Step', 'Kind', 'Status', 'Rollout', 'Started'].map((t) => h('th', null, t))),
+    items.map((s) => h('tr', null, h('td', null, s.idx + ' ' + (s.name || '')), h('td', null, s.kind), h('td', null, pill(s.status)),
+      h('td', null, (s.latest_rollout_percent ?? '—') + ' %'), h('td', null, when(s.started_unix_ms))))));
+}
+
+// #/apps, #/deployments/<id>, #/incidents/<id>, #/history/<app>/<env>, #/device-releases[/<id>]: hash routes, so the
 // export works from file:// and the server needs no fallback.
 async function render() {
   const mine = ++generation;
@@ -210,6 +277,8 @@ async function render() {
     if (parts[0] === 'deployments' && parts[1]) await pageDeployment(next, parts[1]);
     else if (parts[0] === 'incidents' && parts[1]) await pageIncident(next, parts[1]);
     else if (parts[0] === 'history' && parts[2]) await pageHistory(next, parts[1], parts[2]);
+    else if (parts[0] === 'device-releases' && parts[1]) await pageDeviceRelease(next, parts[1]);
+    else if (parts[0] === 'device-releases') await pageDeviceReleases(next);
     else await pageApps(next);
     if (document.getElementById('banner').className === 'error' && !EXPORTED) banner(null);
   } catch (err) {

@@ -28,7 +28,15 @@ public struct DaemonConfig: Codable, Sendable, Equatable {
     var nginxConf: String { runtime + "/nginx.conf" }
     var nginxPid: String { runtime + "/run/nginx.pid" }
     var fcgiPid: String { runtime + "/run/fcgiwrap.pid" }
-    var fcgiSocket: String { runtime + "/run/fcgiwrap.sock" }
+    /// fcgiwrap's socket: under the runtime directory, unless that path is too long for a Unix
+    /// socket address (108 bytes with its NUL, as a deep state directory makes it); then in a
+    /// private directory under /tmp named for the runtime directory (`DaemonProcesses`
+    /// creates it 0700 and refuses one it does not own).
+    var fcgiSocket: String {
+        let inside = runtime + "/run/fcgiwrap.sock"
+        return inside.utf8.count < 108 ? inside : shortSocketDirectory + "/fcgiwrap.sock"
+    }
+    var shortSocketDirectory: String { "/tmp/x07lpd-\(getuid())-" + SHA256.hex(Array(runtime.utf8)).prefix(16) }
     var logs: String { runtime + "/logs" }
 
     static func load(_ state: String) throws -> DaemonConfig {

@@ -23,6 +23,7 @@ enum DaemonProcesses {
     }
 
     static func startFcgiwrap(_ config: DaemonConfig) throws -> Int32 {
+        if !config.fcgiSocket.hasPrefix(config.runtime + "/") { try makePrivateDirectory(config.shortSocketDirectory) }
         unlink(config.fcgiSocket)
         // fcgiwrap hands each CGI the FastCGI params as its environment; its own stays minimal.
         let pid = try ChildProcess.start(try program("fcgiwrap"), ["-s", "unix:" + config.fcgiSocket, "-c", String(config.fcgi_children)],
@@ -33,6 +34,24 @@ enum DaemonProcesses {
             throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "fcgiwrap did not open its socket; see \(config.logs)/fcgiwrap.log")
         }
         return pid
+    }
+
+    /// A directory only this user can enter, made if missing; anything else at that path (a
+    /// symlink, another user's directory, an open mode) is refused.
+    static func makePrivateDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o077 == 0 else {
+            throw LPError(.internalError, code: "LP_DAEMON_START_FAILED", "\(path) is not a private directory of this user")
+        }
+    }
+
+    /// The socket, and its private directory when it is not under the runtime directory.
+    static func removeSocket(_ config: DaemonConfig) {
+        unlink(config.fcgiSocket)
+        if !config.fcgiSocket.hasPrefix(config.runtime + "/") { rmdir(config.shortSocketDirectory) }
     }
 
     static func nginxArguments(_ config: DaemonConfig, foreground: Bool) -> [String] {

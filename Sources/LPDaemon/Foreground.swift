@@ -35,7 +35,7 @@ enum Foreground {
             // fcgiwrap runs in its own session: its group is it and the children it forked.
             kill(-fcgi, SIGTERM)
             unlink(config.fcgiPid)
-            unlink(config.fcgiSocket)
+            DaemonProcesses.removeSocket(config)
             sources.forEach { $0.cancel() }
             exit(nginx.terminationStatus == 0 ? 0 : ExitCode.internalError.rawValue)
         } catch {

@@ -101,7 +101,7 @@ enum LifecycleCommands {
             let config = try DaemonConfig.load(try stateDir(ctx))
             let nginx = DaemonProcesses.stop(config.nginxPid, signal: SIGQUIT)
             let fcgi = DaemonProcesses.stop(config.fcgiPid, signal: SIGTERM, group: true)
-            unlink(config.fcgiSocket)
+            DaemonProcesses.removeSocket(config)
             return StageOutput(result: ["stopped": ["nginx": .bool(nginx), "fcgiwrap": .bool(fcgi)]])
         })
 

@@ -17,11 +17,12 @@ enum UICommands {
             usage: ["x07lp ui serve --state-dir DIR [--addr HOST:PORT] [--allow-local-control]"],
             options: [
                 OptionSpec("--addr", value: "HOST:PORT", "a loopback address (default 127.0.0.1:17090)"),
-                OptionSpec("--allow-local-control", "POST controls need no token (else a deploy-scope x07lpd token)"),
+                OptionSpec("--allow-local-control", "POST controls need no token (else a deploy-scope x07lpd token); also X07LP_UI_ALLOW_LOCAL_CONTROL=1"),
             ],
             examples: ["x07lp ui serve --state-dir state --allow-local-control"],
             exitCodes: [.ok, .usage, .invalidInput, .internalError],
-            notes: ["Prints its URL and stays in the foreground. Reads need no token: the address must be loopback."]),
+            notes: ["Prints its URL and stays in the foreground. Reads need no token: the address must be loopback.",
+                    "X07LP_UI_ALLOW_LOCAL_CONTROL=1 does what --allow-local-control does, for a caller that cannot add flags."]),
         body: { ctx in
             let state = try LifecycleCommands.stateDir(ctx)
             let (host, port) = try DaemonConfig.address(ctx.arguments.value("--addr") ?? "127.0.0.1:17090")
@@ -30,7 +31,7 @@ enum UICommands {
             }
             let runtime = DaemonConfig.directory(state) + "/ui-\(port)"
             for sub in ["/run", "/logs", "/tmp"] { try AtomicFile.makeDirectories(runtime + sub) }
-            let ui = UIConfig(runtime: runtime, static_root: try staticRoot(ctx), local_control: ctx.arguments.has("--allow-local-control"))
+            let ui = UIConfig(runtime: runtime, static_root: try staticRoot(ctx), local_control: allowsLocalControl(ctx))
             let config = DaemonConfig(state_dir: state, host: host, port: port, serve_binary: try LifecycleCommands.serveBinary(ctx),
                                       fcgi_children: 4, secret_master_key: DaemonConfig.directory(state) + "/secret-master.key", ui: ui)
             _ = try AtomicFile.write(Array(NginxConfig.render(config).utf8), to: config.nginxConf)
@@ -63,6 +64,12 @@ enum UICommands {
             return StageOutput(result: ["schema_version": "lp.ui.export.result@0.1.0", "out": .string(out),
                                         "reports": .number(Double(reports.count))])
         })
+
+    /// `--allow-local-control`, or the environment's `X07LP_UI_ALLOW_LOCAL_CONTROL=1` (the reference
+    /// CI starts `ui serve` through a shim that passes no flag of ours).
+    static func allowsLocalControl(_ ctx: StageContext) -> Bool {
+        ctx.arguments.has("--allow-local-control") || ctx.environment["X07LP_UI_ALLOW_LOCAL_CONTROL"] == "1"
+    }
 
     /// index.html and its files: `$X07LP_UI_DIR`, else the nearest share/x07lp/ui (installed) or
     /// ui/ (the repository; binaries in .build/<triple>/<config>/) above the binary.

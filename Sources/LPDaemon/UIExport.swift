@@ -37,6 +37,12 @@ enum UIExport {
             if app != nil && target?["app_id"]?.stringValue != app || env != nil && target?["environment"]?.stringValue != env { continue }
             _ = read("/api/incidents/\(id)")
         }
+        // Device releases belong to an app id, not an app/env: --app-id narrows them, --env does not.
+        for release in items(read("/api/device-releases")) where app == nil || release["app"]?["app_id"]?.stringValue == app {
+            guard let id = release["exec_id"]?.stringValue else { continue }
+            _ = read("/api/device-releases/\(id)")
+            _ = read("/api/device-releases/\(id)/incidents")
+        }
         return reports
     }
 

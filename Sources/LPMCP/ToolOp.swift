@@ -38,7 +38,7 @@ extension ToolOp {
                         "native_only", "status", "limit", "rebuild_index", "target"]),
         ToolOp("incident_get", "incident get", fields: ["view", "rebuild_index", "target"], required: [["incident_id"]]),
         ToolOp("app_list", "app list", fields: ["app_id", "env", "limit", "rebuild_index"]),
-        ToolOp("device_release_list", "device release list", fields: []),
+        ToolOp("device_release_list", "device release-list", fields: ["app_id", "provider_id", "distribution_lane", "target_kind", "limit"]),
         ToolOp("device_release_query", "device release-query",
                fields: ["release_exec_id", "latest", "app_id", "provider_id", "distribution_lane", "target_kind", "view"]),
     ]

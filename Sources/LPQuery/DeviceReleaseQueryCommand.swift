@@ -17,10 +17,7 @@ enum DeviceReleaseQueryCommand {
             options: [
                 OptionSpec("--release", value: "ID", aliases: ["--release-id", "--release-exec-id"], "the release execution"),
                 OptionSpec("--latest", "the most recently updated release matching the filters"),
-                OptionSpec("--app-id", value: "APP", "with --latest: releases of this app"),
-                OptionSpec("--provider-id", value: "ID", "with --latest: releases through this provider profile"),
-                OptionSpec("--distribution-lane", value: "LANE", "with --latest: beta or production"),
-                OptionSpec("--target-kind", value: "KIND", "with --latest: ios or android"),
+            ] + DeviceReleaseFilterOptions.options(prefix: "with --latest: ") + [
                 OptionSpec("--view", value: "VIEW", "summary (default), timeline (+ steps), decisions (+ decision ids), full (+ meta)"),
                 IndexAccess.option,
             ],
@@ -41,9 +38,7 @@ enum DeviceReleaseQueryCommand {
             guard !args.has("--latest") else { throw LPError(.usage, code: "LP_USAGE", "use --release ID or --latest, not both") }
             id = given
         } else if args.has("--latest") {
-            let filter = DeviceReleaseFilter(appId: args.value("--app-id"), providerId: args.value("--provider-id"),
-                                             lane: args.value("--distribution-lane"), target: args.value("--target-kind"))
-            guard let row = try access.index.deviceReleases(filter, limit: 1).first else {
+            guard let row = try access.index.deviceReleases(DeviceReleaseFilterOptions.filter(args), limit: 1).first else {
                 throw LPError(.usage, code: "LP_NOT_FOUND", "no device release in \(ctx.state.root) matches the filters")
             }
             id = row.exec_id

@@ -7,5 +7,5 @@ public enum QueryStage {
         name: "lp-query",
         summary: "read views over the state: deployments, device releases, apps, incidents, routes, stored blobs; index maintenance",
         commands: [DeployQueryCommand.command, DeployQueryCommand.status, DeployListCommand.command, BlobCommand.command, AppsCommand.command, IncidentQueryCommand.list, IncidentQueryCommand.get, RouteCommand.command, IndexRebuildCommand.command,
-                   DeviceReleaseQueryCommand.command])
+                   DeviceReleaseQueryCommand.command, DeviceReleaseListCommand.command])
 }

@@ -111,7 +111,6 @@ enum FromIncidentCommand {
                 guard meta.regression_id != fixtures.regressionId || meta.regression_status != "generated" else { return false }
                 meta.regression_id = fixtures.regressionId
                 meta.regression_status = "generated"
-                if meta.incident_status == .open { meta.incident_status = .regression_generated }
                 return true
             }.artifacts
             return written

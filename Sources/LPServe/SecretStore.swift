@@ -33,9 +33,9 @@ public enum SecretScope: Equatable, Sendable {
     }
 }
 
-/// The daemon's encrypted secret store: one file (0600) holding AES-256-GCM of the canonical
-/// plaintext `lp.remote.secret.store.internal@0.1.0` under a 32-byte master key read from the
-/// file `X07LP_REMOTE_SECRET_MASTER_KEY_FILE` names (hex, 0600). The plaintext keeps the
+/// The daemon's encrypted secret store (`SealedSecretStore`, LPState): the canonical plaintext
+/// `lp.remote.secret.store.internal@0.1.0` under the master key the file
+/// `X07LP_REMOTE_SECRET_MASTER_KEY_FILE` names. The plaintext keeps the
 /// reference's layout (`apps.A.envs.E`, `apps.A.defaults`, `envs.E`, `targets.T`, and any other
 /// member such as `device`), so `secret store-pack` seals a reference store as it is. Values
 /// leave it only to the process that needs them; lists and reports carry ids and scope labels.
@@ -43,7 +43,6 @@ public struct SecretStore: Sendable {
     public private(set) var document: [String: JSON] = ["schema_version": .string(plaintextSchema)]
 
     public static let plaintextSchema = "lp.remote.secret.store.internal@0.1.0"
-    public static let envelopeSchema = "lp.remote.secret.store.encrypted.internal@0.1.0"
 
     public init() {}
 
@@ -56,55 +55,30 @@ public struct SecretStore: Sendable {
     }
 
     public static func path(state root: String, environment: [String: String]) -> String {
-        environment["X07LP_REMOTE_SECRET_STORE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/.x07lpd/secrets.enc.json"
+        SealedSecretStore.path(state: root, environment: environment)
     }
 
     /// The master key; its file must be 0600 and hold 64 hex digits.
     public static func masterKey(environment: [String: String]) throws -> [UInt8] {
-        guard let path = environment["X07LP_REMOTE_SECRET_MASTER_KEY_FILE"], !path.isEmpty else {
-            throw ServeError.secretStoreInvalid("X07LP_REMOTE_SECRET_MASTER_KEY_FILE is not set")
+        guard let path = environment[SealedSecretStore.masterKeyVariable], !path.isEmpty else {
+            throw ServeError.secretStoreInvalid("\(SealedSecretStore.masterKeyVariable) is not set")
         }
-        try checkPrivate(path, what: "the secret master key file")
-        let text = String(decoding: (try? InputDocument.readFile(path, limit: 4096)) ?? [], as: UTF8.self)
-        guard let key = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count == 32 else {
-            throw ServeError.secretStoreInvalid("the secret master key file must hold 32 bytes as 64 hex digits")
-        }
-        return key
-    }
-
-    static func checkPrivate(_ path: String, what: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw ServeError.secretStoreInvalid("\(what) cannot be read") }
-        guard info.st_mode & 0o077 == 0 else { throw ServeError.secretStoreInvalid("\(what) must have mode 0600") }
+        return try sealed { try SealedSecretStore.masterKey(path: path) }
     }
 
     /// The store at `path`: empty when the file does not exist.
     public static func load(path: String, key: [UInt8]) throws -> SecretStore {
-        guard FileManager.default.fileExists(atPath: path) else { return SecretStore() }
-        try checkPrivate(path, what: "the secret store")
-        guard let envelope = try? JSONParser.parse(InputDocument.readFile(path, limit: 16 << 20)),
-              envelope["schema_version"]?.stringValue == envelopeSchema, envelope["alg"]?.stringValue == "aes-256-gcm",
-              let nonce = envelope["nonce_b64"]?.stringValue.flatMap({ Data(base64Encoded: $0) }),
-              let sealed = envelope["ciphertext_b64"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
-            throw ServeError.secretStoreInvalid("the secret store is not an \(envelopeSchema) document")
-        }
-        let plain: [UInt8]
-        do { plain = try AESGCM.open(Array(sealed), nonce: Array(nonce), key: key) } catch {
-            throw ServeError.secretStoreInvalid("the secret store does not open with the master key")
-        }
-        guard let document = try? JSONParser.parse(plain) else {
-            throw ServeError.secretStoreInvalid("the secret store's plaintext is not JSON")
-        }
+        guard let document = try sealed({ try SealedSecretStore.open(path: path, key: key) }) else { return SecretStore() }
         return try SecretStore(plaintext: document)
     }
 
     public func save(path: String, key: [UInt8]) throws {
-        let (nonce, sealed) = try AESGCM.seal(JSON.object(document).canonicalBytes, key: key)
-        let envelope: JSON = ["schema_version": .string(Self.envelopeSchema), "alg": "aes-256-gcm",
-                              "nonce_b64": .string(Data(nonce).base64EncodedString()),
-                              "ciphertext_b64": .string(Data(sealed).base64EncodedString())]
-        try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
-        _ = try AtomicFile.write(envelope.canonicalBytes + [0x0A], to: path)
+        try SealedSecretStore.seal(.object(document), to: path, key: key)
+    }
+
+    /// The store file's refusals as the server's.
+    static func sealed<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let invalid as SealedSecretStore.Invalid { throw ServeError.secretStoreInvalid(invalid.message) }
     }
 
     /// Where `secret set` keeps a scope's values (the first place of its kind in the lookup order).

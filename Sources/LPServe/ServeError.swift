@@ -9,6 +9,8 @@ public enum ServeError: Error, Equatable {
     case unauthenticated
     /// A Command Center POST from another origin, or without its JSON body and custom header.
     case crossOrigin
+    /// A Host header that is not a loopback name: a DNS-rebound page talking to `ui serve`.
+    case foreignHost
     case forbidden(Scope)
     case notFound
     case methodNotAllowed
@@ -23,7 +25,7 @@ public enum ServeError: Error, Equatable {
         case .invalidRequest, .lengthRequired: return 400
         case .tooLarge: return 413
         case .unauthenticated: return 401
-        case .forbidden, .crossOrigin: return 403
+        case .forbidden, .crossOrigin, .foreignHost: return 403
         case .notFound: return 404
         case .methodNotAllowed: return 405
         case .digestMismatch, .leaseConflict: return 409
@@ -35,7 +37,7 @@ public enum ServeError: Error, Equatable {
     var exitCode: ExitCode {
         switch self {
         case .invalidRequest, .tooLarge, .lengthRequired, .methodNotAllowed: return .invalidHTTPRequest
-        case .unauthenticated, .forbidden, .crossOrigin: return .remoteAuth
+        case .unauthenticated, .forbidden, .crossOrigin, .foreignHost: return .remoteAuth
         case .notFound: return .httpNotFound
         case .digestMismatch, .secretStoreInvalid: return .digestMismatch
         case .leaseConflict, .secretsMissing: return .gateRejected
@@ -50,6 +52,7 @@ public enum ServeError: Error, Equatable {
         case .unauthenticated: return "LP_REMOTE_AUTH_FAILED"
         case .forbidden: return "LP_REMOTE_SCOPE_DENIED"
         case .crossOrigin: return "LP_UI_CROSS_ORIGIN"
+        case .foreignHost: return "LP_UI_FOREIGN_HOST"
         case .notFound: return "LP_HTTP_NOT_FOUND"
         case .digestMismatch: return "LP_REMOTE_UPLOAD_DIGEST_MISMATCH"
         case .leaseConflict: return "LP_REMOTE_LEASE_CONFLICT"
@@ -70,7 +73,8 @@ public enum ServeError: Error, Equatable {
         case .lengthRequired: return "a request body needs a Content-Length"
         case .unauthenticated: return "remote api requires a valid bearer token"
         case .forbidden(let scope): return "the token's scope does not allow this route (it needs \(scope.rawValue))"
-        case .crossOrigin: return "a control needs a same-origin JSON request with the X-X07LP-UI: 1 header"
+        case .crossOrigin: return "a control needs a same-origin request with a JSON body (from a browser, also the X-X07LP-UI: 1 header)"
+        case .foreignHost: return "the Command Center answers only requests addressed to a loopback host (127.x.x.x, localhost, [::1])"
         case .notFound: return "endpoint not found"
         case .methodNotAllowed: return "this endpoint does not take that method"
         case .digestMismatch: return "uploaded blob digest does not match path digest"

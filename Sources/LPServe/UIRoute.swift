@@ -1,14 +1,17 @@
 import LPCore
 
 /// The Command Center's `/api/*` routes (SPEC part B.2 and docs/ui.md): each runs one x07lp verb
-/// against the served state. Device-release routes answer 404 until device releases exist.
+/// against the served state.
 enum UIRoute: Equatable {
     case apps, incidents, deployment(String), decisions(String), deploymentIncidents(String), incident(String)
     case history(app: String, env: String), blob(String)
+    case deviceReleases, deviceRelease(String), deviceReleaseDecisions(String), deviceReleaseIncidents(String)
     case control(String, op: String), appKill(app: String, env: String, op: String), platformKill(op: String)
+    case deviceControl(String, op: String)
     case regress(String)
 
     static let deployControls: Set = ["pause", "resume", "promote", "rollback", "stop", "rerun"]
+    static let deviceControls: Set = ["pause", "resume", "halt", "complete", "rollback", "observe", "stop", "rerun"]
     static let kills: Set = ["kill", "unkill"]
 
     /// The route of the segments after `/api/`; nil when none matches (any method).
@@ -25,6 +28,12 @@ enum UIRoute: Equatable {
         case let s where s.count == 4 && s[0] == "apps" && s[3] == "deployments": return .history(app: s[1], env: s[2])
         case let s where s.count == 4 && s[0] == "apps" && kills.contains(s[3]): return .appKill(app: s[1], env: s[2], op: s[3])
         case let s where s.count == 2 && s[0] == "platform" && kills.contains(s[1]): return .platformKill(op: s[1])
+        case ["device-releases"]: return .deviceReleases
+        case let s where s.count == 2 && s[0] == "device-releases": return .deviceRelease(s[1])
+        case let s where s.count == 3 && s[0] == "device-releases" && s[2] == "decisions": return .deviceReleaseDecisions(s[1])
+        case let s where s.count == 3 && s[0] == "device-releases" && s[2] == "incidents": return .deviceReleaseIncidents(s[1])
+        case let s where s.count == 3 && s[0] == "device-releases" && deviceControls.contains(s[2]):
+            return .deviceControl(s[1], op: s[2])
         case let s where s.count == 2 && s[0] == "blobs" && s[1].count == 64 && s[1].allSatisfy(\.isHexDigit): return .blob(s[1])
         default: return nil
         }
@@ -32,8 +41,9 @@ enum UIRoute: Equatable {
 
     var method: HTTPMethod {
         switch self {
-        case .apps, .incidents, .deployment, .decisions, .deploymentIncidents, .incident, .history, .blob: return .get
-        case .control, .appKill, .platformKill, .regress: return .post
+        case .apps, .incidents, .deployment, .decisions, .deploymentIncidents, .incident, .history, .blob,
+             .deviceReleases, .deviceRelease, .deviceReleaseDecisions, .deviceReleaseIncidents: return .get
+        case .control, .appKill, .platformKill, .regress, .deviceControl: return .post
         }
     }
 
@@ -49,14 +59,18 @@ enum UIRoute: Equatable {
         case .history(let app, let env): return (["deploy", "list"], ["--app-id", app, "--env", env, "--limit", "100"])
         // A stored document by digest: the SLO evaluation reports an analysis decision names.
         case .blob(let sha): return (["blob", "cat"], ["sha256:" + sha])
+        case .deviceReleases: return (["device", "release-list"], [])
+        case .deviceRelease(let id): return (["device", "release-query"], ["--release", id, "--view", "full"])
+        case .deviceReleaseDecisions(let id): return (["device", "release-query"], ["--release", id, "--view", "decisions"])
+        case .deviceReleaseIncidents(let id): return (["incident", "list"], ["--release", id])
         case .control(let id, let op):
             var arguments = ["--deployment-id", id, "--reason=" + (try Self.reason(body, default: "http_" + op))]
-            if op == "rerun" {
-                let step = body["from_step"] ?? .number(0)
-                guard let n = step.intValue, n >= 0 else { throw ServeError.invalidRequest("from_step is a step index") }
-                arguments.append("--from-step=\(n)")
-            }
+            if op == "rerun" { arguments.append(try Self.fromStep(body)) }
             return (["deploy", op], arguments)
+        case .deviceControl(let id, let op):
+            var arguments = ["--release", id, "--reason=" + (try Self.reason(body, default: "http_device_release_" + op))]
+            if op == "rerun" { arguments.append(try Self.fromStep(body)) }
+            return (["device", "release-" + op], arguments)
         case .appKill(let app, let env, let op):
             return (["app", op], ["--app-id", app, "--env", env, "--reason=" + (try Self.reason(body, default: "http_app_" + op))])
         case .platformKill(let op):
@@ -69,6 +83,13 @@ enum UIRoute: Equatable {
             if body["dry_run"]?.boolValue == true { arguments.append("--dry-run") }
             return (["regress", "from-incident"], arguments)
         }
+    }
+
+    static func fromStep(_ body: [String: JSON]) throws -> String {
+        guard let step = (body["from_step"] ?? .number(0)).intValue, step >= 0, step <= 10_000 else {
+            throw ServeError.invalidRequest("from_step is a step index")
+        }
+        return "--from-step=\(step)"
     }
 
     static func reason(_ body: [String: JSON], default fallback: String) throws -> String {

@@ -9,9 +9,12 @@ public struct UIMode: Sendable, Equatable {
     public init(localControl: Bool) { self.localControl = localControl }
 }
 
-/// The Command Center API: `/healthz` and `/api/*`. Reads need no token (ui serve listens on
-/// loopback only); a POST needs a `deploy` token unless local control was allowed, and must be a
-/// same-origin JSON request carrying `X-X07LP-UI: 1`, which a cross-site form cannot send.
+/// The Command Center API: `/healthz` and `/api/*` (docs/ui.md). Reads need no token (ui serve
+/// listens on loopback only, and answers only loopback Host names, so a DNS-rebound page gets
+/// nothing). A POST needs a `deploy` token unless local control was allowed, and a JSON body: that
+/// content type makes a browser ask a CORS preflight first, which this server never grants, so a
+/// cross-site page cannot send one. A browser's request (it names its Origin or Sec-Fetch-Site)
+/// must also be same-origin and carry `X-X07LP-UI: 1`; scripts such as curl need only the JSON.
 public enum UIServe {
     public static let command = "ui serve"
     public static let csrfHeader = "x-x07lp-ui"
@@ -19,6 +22,7 @@ public enum UIServe {
     public static func handle(_ request: HTTPRequest, body: HTTPBody, context: ServeContext, mode: UIMode) -> HTTPResponse {
         if request.path == "/healthz" { return HTTPResponse(body: ["ok": true]) }
         do {
+            try checkHost(request)
             guard let route = try route(request.path) else { throw ServeError.notFound }
             try checkOrigin(request)
             guard request.method == route.method else { throw ServeError.methodNotAllowed }
@@ -70,9 +74,22 @@ public enum UIServe {
         }
     }
 
+    /// `Host` is what the browser thinks it talks to: only loopback names are this server.
+    static func checkHost(_ request: HTTPRequest) throws {
+        guard let host = request.headers["host"] else { return }
+        let name: Substring
+        if host.hasPrefix("[") { name = host.prefix { $0 != "]" }.dropFirst() } else { name = host.prefix { $0 != ":" } }
+        let loopbackV4 = name.hasPrefix("127.") && name.split(separator: ".").count == 4 && name.allSatisfy { $0.isNumber || $0 == "." }
+        guard loopbackV4 || ["localhost", "::1"].contains(name.lowercased()) else { throw ServeError.foreignHost }
+    }
+
+    static func isBrowser(_ request: HTTPRequest) -> Bool {
+        request.headers["origin"] != nil || request.headers["sec-fetch-site"] != nil || request.headers["sec-fetch-mode"] != nil
+    }
+
     static func checkControl(_ request: HTTPRequest, context: ServeContext, mode: UIMode) throws {
-        guard request.headers[csrfHeader] == "1",
-              request.headers["content-type"]?.lowercased().hasPrefix("application/json") == true else {
+        guard request.headers["content-type"]?.lowercased().hasPrefix("application/json") == true,
+              !isBrowser(request) || request.headers[csrfHeader] == "1" else {
             throw ServeError.crossOrigin
         }
         if mode.localControl { return }

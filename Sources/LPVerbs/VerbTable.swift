@@ -56,6 +56,7 @@ public enum VerbTable {
         case ["incident", "get"]: return one(QueryStage.definition, "incident")
         case ["regress", "from-incident"]: return one(RegressStage.definition, "from-incident")
         case ["device", "release-query"]: return one(QueryStage.definition, "device-release")
+        case ["device", "release-list"]: return one(QueryStage.definition, "device-releases")
         case let verb where verb.count == 2 && verb[0] == "device" && verb[1].hasPrefix("release-")
             && ReleaseStage.verbs.contains(String(verb[1].dropFirst(8))):
             return one(ReleaseStage.definition, String(verb[1].dropFirst(8)))

@@ -42,12 +42,13 @@ final class DeviceLiveProviderTests: XCTestCase {
                                        "token_uri": .string(base + "/token")])))
     }
 
-    /// A fixture provider profile pointed at the stand-in, with file credentials.
-    func profile(_ bench: DeviceReleaseBench, _ name: String, credentials: String, options: JSON) throws -> String {
-        let fixture = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: bench.provider(name)))))
+    /// A fixture provider profile pointed at the stand-in, with file credentials (nil: the
+    /// fixture's own `credentials_ref`).
+    func profile(_ bench: DeviceReleaseBench, _ name: String, credentials: String?, options: JSON) throws -> String {
+        var fixture = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: bench.provider(name)))))
+        if let credentials { fixture = fixture.setting("credentials_ref", .string("file://" + credentials)) }
         let path = bench.root + "/\(name).live.json"
-        try Data(fixture.setting("credentials_ref", .string("file://" + credentials)).setting("provider_options", options).canonicalBytes)
-            .write(to: URL(fileURLWithPath: path))
+        try Data(fixture.setting("provider_options", options).canonicalBytes).write(to: URL(fileURLWithPath: path))
         return path
     }
 
@@ -134,5 +135,48 @@ final class DeviceLiveProviderTests: XCTestCase {
         let unsafe = try bench.x07lp(["device", "release-run", "--plan", bench.root + "/asc.plan.json"], expect: 3)
         XCTAssertEqual(unsafe.report["diagnostics"]?.arrayValue?.first?["code"], "LP_DEVICE_CREDENTIALS_UNSAFE")
         XCTAssertEqual(StateFiles.written(bench.state).filter { !$0.key.hasPrefix("index/") }, before.filter { !$0.key.hasPrefix("index/") })
+    }
+
+    /// `secrets://device/<id>` (the fixture's own reference) read from x07lpd's encrypted store,
+    /// sealed by `secret store-pack`; a missing entry is refused before anything is written.
+    func testCredentialsFromTheEncryptedSecretStore() throws {
+        var bench = try DeviceReleaseBench()
+        let store = try startStore(in: bench.root)
+        let key = bench.root + "/master.key"
+        try Data(String(repeating: "ab", count: 32).utf8).write(to: URL(fileURLWithPath: key))
+        XCTAssertEqual(chmod(key, 0o600), 0)
+        let sealed = bench.root + "/secrets.enc.json"
+        bench.environment = ["X07LP_DEVICE_PROVIDER_LIVE": "1", "X07LP_DEVICE_PROVIDER_CA_BUNDLE": store.certificate.certificatePath,
+                             "X07LP_REMOTE_SECRET_MASTER_KEY_FILE": key, "X07LP_REMOTE_SECRET_STORE_PATH": sealed]
+        let credentials = try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: store.credentials.appStore))))
+        let plain = bench.root + "/plain.json"
+        let document: JSON = ["schema_version": "lp.remote.secret.store.internal@0.1.0",
+                              "device": ["appstore-production-ios": .string(credentials.canonicalString)]]
+        try Data(document.canonicalBytes).write(to: URL(fileURLWithPath: plain))
+        let pack = try StageProcess.x07lp(["secret", "store-pack", "--input", plain, "--output", sealed],
+                                          environment: bench.environment.merging(["X07LP_BIN_DIR": StageProcess.binDir]) { $1 })
+        XCTAssertEqual(pack.status, 0, pack.stderr)
+        try FileManager.default.removeItem(atPath: plain)
+
+        let options: JSON = ["base_url": .string(store.base), "pinned_public_keys": [.string(store.certificate.pin)]]
+        let asc = try profile(bench, "appstoreconnect_production_ios", credentials: nil, options: options)
+        _ = try bench.x07lp(["device", "release-create", "--provider-profile", asc, "--package-manifest", bench.iosPackage,
+                             "--package-report", bench.iosReport, "--out", bench.root + "/asc.plan.json"])
+        let run = try bench.x07lp(["device", "release-run", "--plan", bench.root + "/asc.plan.json"]).report["result"]
+        XCTAssertEqual(run?["status"], "completed")
+        XCTAssertTrue(try requests(store).allSatisfy { $0["verdict"] == "ok" }, "every request signed with the stored key")
+        for (path, bytes) in StateFiles.written(bench.state) where !path.hasPrefix("keys/") {
+            XCTAssertFalse(String(decoding: bytes, as: UTF8.self).contains("issuer-1"), path)
+        }
+
+        // The same profile, but the store has no such entry.
+        let empty: JSON = ["schema_version": "lp.remote.secret.store.internal@0.1.0", "device": [:]]
+        try Data(empty.canonicalBytes).write(to: URL(fileURLWithPath: plain))
+        XCTAssertEqual(try StageProcess.x07lp(["secret", "store-pack", "--input", plain, "--output", sealed],
+                                              environment: bench.environment.merging(["X07LP_BIN_DIR": StageProcess.binDir]) { $1 }).status, 0)
+        let before = StateFiles.written(bench.state).filter { !$0.key.hasPrefix("index/") }
+        let missing = try bench.x07lp(["device", "release-run", "--plan", bench.root + "/asc.plan.json"], expect: 2)
+        XCTAssertEqual(missing.report["diagnostics"]?.arrayValue?.first?["code"], "LP_DEVICE_CREDENTIALS_UNAVAILABLE")
+        XCTAssertEqual(StateFiles.written(bench.state).filter { !$0.key.hasPrefix("index/") }, before)
     }
 }

@@ -9,12 +9,14 @@ struct DeviceReleaseBench {
 
     let fixtures: String
     let root: String
-    var state: String { root + "/state" }
+    let state: String
     var environment: [String: String] = [:]
 
-    init() throws {
+    /// Plans go under a new scratch root; the state is `state`, else `<root>/state`.
+    init(state: String? = nil) throws {
         fixtures = try Upstream.require("fixtures/device-release/common")
         root = StageProcess.temporaryDirectory()
+        self.state = state ?? root + "/state"
     }
 
     var iosPackage: String { fixtures + "/package_ios_demo/device.package.manifest.json" }

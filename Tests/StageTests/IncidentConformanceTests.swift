@@ -96,7 +96,7 @@ final class IncidentConformanceTests: XCTestCase {
         XCTAssertEqual(trace.status, 0, trace.stderr)
         let after = try StageProcess.x07lp(["incident", "get", "--incident-id", incident, "--state-dir", state, "--json"])
         let view = try JSONParser.parse(after.stdout)["result"]
-        XCTAssertEqual(view?["incident_status"], "regression_generated")
+        XCTAssertEqual(view?["incident_status"], "open")
         XCTAssertEqual(view?["regression_status"], "generated")
         XCTAssertEqual(view?["regression_id"]?.stringValue, regressionId)
     }

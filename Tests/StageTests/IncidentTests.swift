@@ -149,7 +149,8 @@ final class IncidentTests: XCTestCase {
         let out = StageProcess.temporaryDirectory()
         XCTAssertEqual(try StageProcess.x07lp(["regress", "from-incident", "--incident-id", id, "--name", "greet", "--out-dir", out,
                                                "--state-dir", setup.state, "--now-unix-ms", Self.time]).status, 0)
-        XCTAssertEqual(try view()["incident_status"], "regression_generated")
+        XCTAssertEqual(try view()["incident_status"], "open")
+        XCTAssertEqual(try view()["regression_status"], "generated")
         let resolve = try StageProcess.x07lp(["incident", "resolve", "--incident-id", id, "--reason", "fixed in 1.0.1",
                                               "--state-dir", setup.state, "--now-unix-ms", Self.time, "--json"])
         XCTAssertEqual(resolve.status, 0, resolve.stderr)

@@ -100,7 +100,7 @@ final class MCPDispatcherTests: XCTestCase {
             }
         }
         let available = LPTool.allCases.flatMap(\.ops).filter { VerbTable.pipeline($0.verb) != nil }.map(\.name)
-        XCTAssertEqual(available, ["deploy_query", "deploy_status", "incident_list", "incident_get", "app_list", "device_release_query",
+        XCTAssertEqual(available, ["deploy_query", "deploy_status", "incident_list", "incident_get", "app_list", "device_release_list", "device_release_query",
                                    "deploy_accept", "deploy_run", "deploy_pause", "deploy_resume", "deploy_stop", "deploy_rollback",
                                    "deploy_promote", "deploy_rerun", "incident_capture", "incident_resolve", "regress_from_incident",
                                    "app_kill", "app_unkill", "platform_kill", "platform_unkill", "device_release_create",
@@ -169,7 +169,6 @@ final class MCPDispatcherTests: XCTestCase {
                        .refuse("lp.control_v1 is disabled: this server was started without --allow-control (x07lp mcp serve --allow-control). Queries work through lp.query_v1."))
         let open = dispatcher(allowControl: true)
         for (tool, arguments, needle) in [(LPTool.query, ["op": "target_list"] as JSON, "target ls"),
-                                          (.query, ["op": "device_release_list"], "device release list"),
                                           (.control, ["op": "change_new"], "change new")] {
             guard case .refuse(let message) = try plan(open, tool, arguments) else { XCTFail("\(arguments) ran"); continue }
             XCTAssertTrue(message.contains("not available in this build") && message.contains(needle), message)

@@ -150,7 +150,7 @@ final class ReferenceCLITests: XCTestCase {
         // deploy query --limit caps the deployment's linked incidents (summary and full views).
         let full = try x07lp(["deploy", "query", "--deployment", id, "--view", "full", "--limit", "1"] + local, state: state)
         XCTAssertEqual(try json(full)["result"]?["linked_incidents"],
-                       [["incident_id": .string(incident), "classification": "http_5xx", "incident_status": "regression_generated",
+                       [["incident_id": .string(incident), "classification": "http_5xx", "incident_status": "open",
                          "captured_unix_ms": try json(get)["result"]?["captured_unix_ms"] ?? .null]], full.stdoutText)
         let resultFile = StageProcess.temporaryDirectory() + "/result.json"
         try Data((try json(full)["result"] ?? .null).canonicalBytes).write(to: URL(fileURLWithPath: resultFile))

@@ -37,7 +37,7 @@ final class ReleaseExampleTests: XCTestCase {
         let regression = try document("10.regression.result.json")
         XCTAssertEqual(regression["ok"], true)
         XCTAssertEqual(regression["incident_status_after"], "generated")
-        XCTAssertEqual(try document("11.incident.list.json")["items"]?.arrayValue?.first?["incident_status"], "regression_generated")
+        XCTAssertEqual(try document("11.incident.list.json")["items"]?.arrayValue?.first?["incident_status"], "open")
         XCTAssertEqual(try document("12.state.verify.json")["ok"], true)
         for file in ["regression.request.json", "replay.trace.json", "http.test.sh"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/regressions/hello_502/" + file), file)

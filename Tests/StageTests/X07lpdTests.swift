@@ -283,4 +283,27 @@ final class X07lpdTests: XCTestCase {
         let left = try StageProcess.run("/usr/bin/pgrep", ["-f", state])
         XCTAssertEqual(String(decoding: left.stdout, as: UTF8.self), "", "processes of the daemon outlived it")
     }
+
+    /// A state directory so deep that fcgiwrap's socket path would not fit a Unix socket address
+    /// (108 bytes): the socket moves to a private directory under /tmp, removed at stop.
+    func testADeepStateDirectoryStillServes() throws {
+        guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else { throw XCTSkip("no nginx/fcgiwrap") }
+        let state = StageProcess.temporaryDirectory() + "/" + String(repeating: "deep/", count: 16) + "state"
+        let port = try DaemonHarness.freePort()
+        let x07lpd = StageProcess.binary("x07lpd")
+        XCTAssertEqual(try StageProcess.run(x07lpd, ["init", "--state-dir", state, "--addr", "127.0.0.1:\(port)", "--json"]).status, 0)
+        let started = try StageProcess.run(x07lpd, ["start", "--state-dir", state, "--json"])
+        XCTAssertEqual(started.status, 0, started.stderr)
+        defer { _ = try? StageProcess.run(x07lpd, ["stop", "--state-dir", state, "--json"]) }
+        let status = try JSONParser.parse(try StageProcess.run(x07lpd, ["status", "--state-dir", state, "--json"]).stdout)
+        let socket = try XCTUnwrap(status["result"]?["fcgiwrap"]?["socket"]?.stringValue)
+        XCTAssertTrue(socket.hasPrefix("/tmp/x07lpd-") && socket.utf8.count < 108, socket)
+        var info = stat()
+        XCTAssertEqual(lstat((socket as NSString).deletingLastPathComponent, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o700)
+        let health = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/health"])
+        XCTAssertEqual(String(decoding: health.stdout, as: UTF8.self), "200")
+        XCTAssertEqual(try StageProcess.run(x07lpd, ["stop", "--state-dir", state, "--json"]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: (socket as NSString).deletingLastPathComponent), "stop removes it")
+    }
 }

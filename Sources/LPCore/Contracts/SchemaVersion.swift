@@ -32,6 +32,7 @@ public enum SchemaVersion {
     public static let routerState = "x07lp.router.state@0.1.0"
     public static let schemaListResult = "x07lp.schema.list.result@0.1.0"
     public static let deployListResult = "x07lp.deploy.list.result@0.1.0"
+    public static let deviceReleaseListResult = "x07lp.device.release.list.result@0.1.0"
     public static let blobShowResult = "x07lp.blob.show.result@0.1.0"
     public static let schemaValidateResult = "x07lp.schema.validate.result@0.1.0"
     public static let sloProfile = "x07.slo.profile@0.1.0"

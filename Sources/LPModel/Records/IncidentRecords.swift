@@ -88,7 +88,8 @@ public struct IncidentMeta: Codable, Equatable, Sendable {
         + ["device_policy_violation", "device_webview_crash", "device_bridge_parse", "device_js_unhandled", "device_crash_spike"]
     public static let releaseSources = ["device_host", "device_release", "telemetry", "manual"]
 
-    /// open → regression_generated → resolved (open → resolved directly too).
+    /// open → resolved. A generated regression leaves an incident open (its `regression_status`
+    /// says so), as the reference does; `regression_generated` is a contract value still read.
     public enum Status: String, Codable, Sendable {
         case open, regression_generated, resolved
     }

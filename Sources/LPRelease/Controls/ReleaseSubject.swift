@@ -20,7 +20,8 @@ struct ReleaseSubject {
         let plan = try PlanValidation.check(try release.state.readJSON(relative), source: release.state.path(relative),
                                             provider: profile, catalog: release.catalog)
         return ReleaseSubject(execution: execution, plan: plan, profile: profile,
-                              provider: try StoreProviders.make(profile, environment: release.ctx.environment))
+                              provider: try StoreProviders.make(profile, appId: plan.app.app_id, state: release.state,
+                                                                 environment: release.ctx.environment))
     }
 
     var storeContext: StoreContext {

@@ -1,4 +1,5 @@
 import LPCore
+import LPState
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,19 +8,28 @@ import Glibc
 /// The credentials a live store provider signs its requests with, resolved from the profile's
 /// `credentials_ref` (docs/device-release.md#credentials): `file://PATH` or a plain path (a
 /// file only its owner can read: mode 0600 or 0400), or `env:NAME` (an environment variable).
-/// `secrets://device/<id>` names the daemon's encrypted secret store, which this build does not
-/// read. The credentials are a JSON object; they never reach a record, a report or a message.
+/// `secrets://device/<id>` names an entry of x07lpd's encrypted secret store (`SealedSecretStore`).
+/// The credentials are a JSON object; they never reach a record, a report or a message.
 struct StoreCredentials {
     let json: JSON
 
     static let maxBytes = 64 << 10
 
-    static func load(_ reference: String, environment: [String: String]) throws -> StoreCredentials {
+    /// Who asks, for the secret store's lookup order.
+    struct Requester {
+        var providerId: String
+        var appId: String
+    }
+
+    static func load(_ reference: String, for requester: Requester, state: StateDirectory,
+                     environment: [String: String]) throws -> StoreCredentials {
         let text: [UInt8]
-        if reference.hasPrefix("secrets://") {
+        if reference.hasPrefix("secrets://device/") {
+            text = try DeviceSecrets.credentials(String(reference.dropFirst("secrets://device/".count)), for: requester,
+                                                 state: state, environment: environment)
+        } else if reference.hasPrefix("secrets://") {
             throw LPError(.usage, code: "LP_DEVICE_CREDENTIALS_UNAVAILABLE",
-                          "credentials_ref \(reference.prefix(200)) names the encrypted secret store, which lp-release does not read; "
-                          + "use file://PATH (mode 0600) or env:NAME")
+                          "credentials_ref \(reference.prefix(200)): device credentials live under secrets://device/<id>")
         } else if reference.hasPrefix("env:") {
             let name = String(reference.dropFirst(4))
             guard let value = environment[name], !value.isEmpty else {

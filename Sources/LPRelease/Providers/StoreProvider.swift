@@ -1,4 +1,5 @@
 import LPCore
+import LPState
 import LPModel
 
 /// Where a release stands at the store, as an operation needs to know it.
@@ -43,12 +44,14 @@ enum StoreProviders {
 
     /// The provider of a profile. Live providers are built only when enabled (exactly "1");
     /// otherwise every operation fails, saying what is required.
-    static func make(_ profile: ProviderProfile, environment: [String: String]) throws -> StoreProvider {
+    static func make(_ profile: ProviderProfile, appId: String, state: StateDirectory,
+                     environment: [String: String]) throws -> StoreProvider {
         switch profile.kind {
         case .mock: return MockStoreProvider()
         case .appStoreConnect, .googlePlay:
             guard environment[liveVariable] == "1" else { return GatedStoreProvider(kind: profile.kind) }
-            let credentials = try StoreCredentials.load(profile.credentialsRef, environment: environment)
+            let credentials = try StoreCredentials.load(profile.credentialsRef, for: .init(providerId: profile.id, appId: appId),
+                                                        state: state, environment: environment)
             return profile.kind == .appStoreConnect
                 ? try AppStoreConnectProvider(profile: profile, credentials: credentials, environment: environment)
                 : try GooglePlayProvider(profile: profile, credentials: credentials, environment: environment)

@@ -36,7 +36,7 @@ enum RunCommand {
         }
         let package = try given ?? PackageStore.source(of: plan, state: ctx.state, catalog: release.catalog)
         let files = try package.contents()
-        let provider = try StoreProviders.make(profile, environment: ctx.environment)
+        let provider = try StoreProviders.make(profile, appId: plan.app.app_id, state: ctx.state, environment: ctx.environment)
         let now = ctx.clock.unixMs()
 
         let (execId, written) = try ctx.state.write { tx -> (String, [ArtifactRef]) in
