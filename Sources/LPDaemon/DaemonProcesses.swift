@@ -80,18 +80,25 @@ enum DaemonProcesses {
         }
     }
 
-    /// nginx workers whose master was killed keep the listening socket: before a start, those of
-    /// this daemon (their descriptors point into its logs directory) are ended.
+    /// nginx workers whose master was killed keep the listening socket, and fcgiwrap workers
+    /// whose master was killed keep serving a socket nobody reaches: before a start, those of
+    /// this daemon are ended (nginx's by descriptors into its logs directory, fcgiwrap's by the
+    /// socket their command line names, unless they belong to the live master's group).
     static func killOrphanedWorkers(_ config: DaemonConfig) {
+        let liveFcgi = pid(config.fcgiPid)
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for name in processes {
             guard let pid = Int32(name), pid != getpid(),
-                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), comm.hasPrefix("nginx"),
-                  let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
-            let ours = fds.contains { fd in
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"))?.hasPrefix(config.logs + "/") == true
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { continue }
+            if comm.hasPrefix("nginx"), let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+                let ours = fds.contains { fd in
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"))?.hasPrefix(config.logs + "/") == true
+                }
+                if ours { kill(pid, SIGKILL) }
+            } else if comm.hasPrefix("fcgiwrap"), let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+                let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                if arguments.contains("unix:" + config.fcgiSocket), liveFcgi == nil || getpgid(pid) != liveFcgi { kill(pid, SIGKILL) }
             }
-            if ours { kill(pid, SIGKILL) }
         }
     }
 

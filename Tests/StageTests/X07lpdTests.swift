@@ -254,6 +254,11 @@ final class X07lpdTests: XCTestCase {
         XCTAssertEqual(report["result"]?["outcome"], "promoted", report.canonicalString)
         let again = try StageProcess.x07lp(["state", "verify", "--state-dir", daemon.state, "--json"])
         XCTAssertEqual(again.status, 0, String(decoding: again.stdout, as: UTF8.self))
+        // The killed master's fcgiwrap workers were ended at the restart; stop ends the rest.
+        daemon.stop()
+        usleep(300_000)
+        let left = try StageProcess.run("/usr/bin/pgrep", ["-f", daemon.state])
+        XCTAssertEqual(String(decoding: left.stdout, as: UTF8.self), "", "processes of the killed daemon outlived it")
     }
 
     /// `x07lpd start --foreground` (systemd, containers): serves until SIGTERM, then nginx and

@@ -13,18 +13,9 @@ public struct DeviceExecutionStore {
 
     /// The stored execution: exit 2 when there is none, 19 when it is damaged.
     public func load(_ id: String, from reader: (any StateReading)? = nil) throws -> DeviceReleaseExecution {
-        let reader = reader ?? state
         try StateDirectory.checkComponent(id, what: "release execution id")
-        let relative = DeviceReleasePaths.execution(id)
-        guard reader.exists(relative) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no device release execution \(id) in \(state.root)")
-        }
-        let json = try reader.readJSON(relative)
-        do {
-            return try json.decode(DeviceReleaseExecution.self)
-        } catch {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.path(relative)) is not an lp.device.release.execution: \(error)")
-        }
+        return try loadRecord(DeviceReleaseExecution.self, at: DeviceReleasePaths.execution(id), kind: Self.logicalName,
+                              missing: "no device release execution \(id)", state: state, reader: reader ?? state)
     }
 
     public func exists(_ id: String, in reader: any StateReading) -> Bool {

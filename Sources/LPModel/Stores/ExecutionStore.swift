@@ -17,18 +17,9 @@ public struct ExecutionStore {
     /// The stored execution: exit 2 when there is none, 19 when it (or its meta) is damaged.
     /// Inside a transaction, pass it as `reader` to see what it wrote.
     public func load(_ id: String, from reader: (any StateReading)? = nil) throws -> DeployExecution {
-        let reader = reader ?? state
         try StateDirectory.checkComponent(id, what: "deployment id")
-        let relative = StateDirectory.execution(id)
-        guard reader.exists(relative) else {
-            throw LPError(.usage, code: "LP_NOT_FOUND", "no deployment \(id) in \(state.root)")
-        }
-        let json = try reader.readJSON(relative)
-        do {
-            return try json.decode(DeployExecution.self)
-        } catch {
-            throw LPError(.stateCorrupt, code: "LP_STATE_CORRUPT", "\(state.path(relative)) is not an lp.deploy.execution: \(error)")
-        }
+        return try loadRecord(DeployExecution.self, at: StateDirectory.execution(id), kind: Self.logicalName,
+                              missing: "no deployment \(id)", state: state, reader: reader ?? state)
     }
 
     /// Writes a new execution; one that exists already may only be written again unchanged.
