@@ -67,6 +67,7 @@ enum RemoteDeployCommands {
                     OptionSpec("--wait", "follow the run to its end and exit with its outcome's code"),
                     OptionSpec("--metrics-dir", value: "DIR", aliases: ["--fixture"], "upload DIR's analysis.N.json snapshots (N = 1, 2, ...)"),
                     OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots uploaded before --metrics-dir's, in order"),
+                    OptionSpec("--metrics-from", value: "SOURCE", "measure each analysis from a source on the daemon's side (access-log)"),
                     OptionSpec("--pause-scale", value: "X", "scale pause steps (0 ... 100)"),
                     OptionSpec("--retry-budget", value: "N", "inconclusive analyses allowed per step (1 ... 10)")],
                    [.gateRejected, .sloRollback, .retryBudgetExhausted, .metricsMissing, .killSwitchEngaged])) { ctx in
@@ -92,6 +93,9 @@ enum RemoteDeployCommands {
             body = body.setting("pause_scale", .number(value))
         }
         if let budget = try ctx.arguments.integer("--retry-budget", range: 1...10) { body = body.setting("retry_budget", .number(Double(budget))) }
+        // The daemon knows its sources and refuses an unknown one (exit 2) before it starts anything.
+        if let source = ctx.arguments.value("--metrics-from") { body = body.setting("metrics_from", .string(source)) }
+        if let oci = client.profile.oci { body = body.setting("oci", try ociMember(oci, environment: ctx.environment)) }
         let failed = (ExitCode.gateRejected, "LP_REMOTE_RUN_FAILED")
         let started = try client.send(.post, "/v1/deploy/run", json: body, failure: failed)
         guard started.status == 202 else {
@@ -107,10 +111,33 @@ enum RemoteDeployCommands {
         }
         while true {
             let polled = try client.send(.get, "/v1/deployments/\(id)/run", failure: failed)
-            if polled.status == 200 { return RemoteSelection.relay(polled.body, command: "deploy run") }
+            if polled.status == 200 {
+                // Where the component was published stays in the report of the whole run.
+                var output = RemoteSelection.relay(polled.body, command: "deploy run")
+                output.diagnostics += (started.body["diagnostics"]?.arrayValue ?? []).filter { $0["code"] == "LP_OCI_PUBLISHED" }
+                    .compactMap { try? $0.decode(Diagnostic.self) }
+                return output
+            }
             guard polled.status == 202 else { throw RemotePush.refusal(polled, failed) }
             usleep(250_000)
         }
+    }
+
+    /// Where the daemon publishes the run's component: the registry, the namespace, the Basic
+    /// credentials resolved here from the profile's refs (sent over the daemon's TLS for this
+    /// request only) and the registry's CA bundle as PEM text (the daemon may not see our files).
+    static func ociMember(_ oci: TargetProfile.OCISettings, environment: [String: String]) throws -> JSON {
+        var member: JSON = ["registry": .string(oci.registry),
+                            "username": .string(try SecretRef.resolve(oci.usernameRef, field: "oci_auth.username_ref", environment: environment)),
+                            "password": .string(try SecretRef.resolve(oci.passwordRef, field: "oci_auth.password_ref", environment: environment))]
+        if let namespace = oci.namespace { member = member.setting("namespace", .string(namespace)) }
+        if let path = oci.caBundlePath {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw TargetProfile.invalid("oci_tls.ca_bundle_path: \(path.prefix(256)) is not readable")
+            }
+            member = member.setting("ca_bundle_pem", .string(pem))
+        }
+        return member
     }
 
     /// A profile that pins the daemon's capabilities refuses to run on another daemon.

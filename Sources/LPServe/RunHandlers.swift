@@ -2,10 +2,12 @@ import LPCore
 import LPState
 import LPModel
 import LPIndex
+import LPApply
 import Foundation
 
-/// `POST /v1/deploy/run`: takes the app/env lease and starts the run as a detached worker (a
-/// canary's pauses outlive any HTTP request), answering 202 with where to poll.
+/// `POST /v1/deploy/run`: takes the app/env lease, publishes the pack's component when the
+/// request names an OCI registry, and starts the run as a detached worker (a canary's pauses
+/// outlive any HTTP request), answering 202 with where to poll.
 /// `GET /v1/deployments/{id}/run`: the worker's final report, or 202 while it works.
 enum RunHandlers {
     static func start(_ body: HTTPBody, tokenName: String, _ context: ServeContext) throws -> HTTPResponse {
@@ -41,10 +43,38 @@ enum RunHandlers {
             guard let n = budget.intValue, (1...10).contains(n) else { throw ServeError.invalidRequest("retry_budget is 1 to 10") }
             arguments.append("--retry-budget=\(n)")
         }
+        if let source = members["metrics_from"], source != .null {
+            if let refused = metricsSourceRefusal(source, withSnapshots: members["metrics"] != nil, context) { return refused }
+            arguments.append("--metrics-from=" + (source.stringValue ?? ""))
+        }
+        let destination = try members["oci"].flatMap { $0 == .null ? nil : try OCIDestination.parse($0) }
         _ = try Lease.acquire(state: context.state, app: target.app_id, env: target.environment, execId: id,
                                       holderPid: getpid(), nowMs: context.nowMs)
+        var diagnostics: [Diagnostic] = []
+        var publishRecord: JSON?
+        if let destination {
+            do {
+                let published = try publish(destination, execution: execution, staging: staging, context)
+                publishRecord = try RemoteMeta.publish(published, nowMs: context.nowMs)
+                diagnostics.append(Diagnostic(code: "LP_OCI_PUBLISHED", severity: .info, message: "published \(published.reference)",
+                                              data: ["oci_ref": .string(published.reference), "tag": .string(published.tag),
+                                                     "manifest_digest": try JSON(encoding: published.manifest),
+                                                     "uploaded_blobs": .number(Double(published.uploadedBlobs))]))
+            } catch let failure as OCIPublisher.Failure {
+                Lease.release(state: context.state, app: target.app_id, env: target.environment, execId: id)
+                let diagnostic = Diagnostic(code: "LP_RUNTIME_START_FAILED", message: "OCI publish failed: " + failure.message,
+                                            data: ["cause": .string(failure.cause)])
+                return HTTPResponse(body: HTTPResponse.report("deploy run", .stateLocked, [diagnostic], runId: execution.run_id,
+                                                              result: ["op": "run", "ok": false]))
+            } catch {
+                Lease.release(state: context.state, app: target.app_id, env: target.environment, execId: id)
+                throw error
+            }
+        }
         do {
             try RunFiles.prepare(context.state, id)
+            // The worker records it in the execution with the lease when the run ends.
+            if let publishRecord { _ = try AtomicFile.write(publishRecord.canonicalBytes, to: RunFiles.publish(context.state, id)) }
             let pid = try startWorker(context.serveBinary,
                                                 ["run-worker", "--state-dir", context.state, "--deployment-id", id,
                                                  "--app-id", target.app_id, "--env", target.environment, "--token-name", tokenName,
@@ -61,7 +91,38 @@ enum RunHandlers {
         let result: JSON = ["schema_version": "lp.deploy.remote.result@0.1.0", "target": .string(Capabilities.serverId),
                             "op": "run", "ok": true, "run_id": .string(execution.run_id), "deployment_id": .string(id),
                             "decision_ids": [], "artifacts_written": []]
-        return HTTPResponse(status: 202, body: HTTPResponse.report("deploy run", .ok, [started], runId: execution.run_id, result: result))
+        return HTTPResponse(status: 202, body: HTTPResponse.report("deploy run", .ok, diagnostics + [started], runId: execution.run_id, result: result))
+    }
+
+    /// `metrics_from` names a source of the daemon's (`deploy run --metrics-from`); an unknown one,
+    /// or one with uploaded snapshots too, is refused before the lease (exit 2).
+    static func metricsSourceRefusal(_ source: JSON, withSnapshots: Bool, _ context: ServeContext) -> HTTPResponse? {
+        let code: String, message: String
+        if let name = source.stringValue, MetricsSources.names.contains(name) {
+            guard withSnapshots else { return nil }
+            (code, message) = ("LP_METRICS_SOURCE_CONFLICT", "metrics_from cannot be combined with uploaded metrics snapshots")
+        } else {
+            (code, message) = ("LP_METRICS_SOURCE_UNKNOWN",
+                               "metrics_from \((source.stringValue ?? source.canonicalString).prefix(80)) is not a source of this daemon: "
+                               + MetricsSources.names.joined(separator: ", "))
+        }
+        let diagnostic = Diagnostic(code: code, stage: .parse, message: message)
+        return HTTPResponse(status: 400, body: HTTPResponse.report("deploy run", .usage, [diagnostic],
+                                                                   runId: Identifier.make(.run, parts: ["deploy run", code, String(context.nowMs)]),
+                                                                   result: ["op": "run", "ok": false]))
+    }
+
+    /// The accepted pack's back-end component, pushed to the registry (trusting the request's CA
+    /// bundle, written to the request's private staging directory, when it names one).
+    static func publish(_ destination: OCIDestination, execution: DeployExecution, staging: Staging,
+                        _ context: ServeContext) throws -> OCIPublisher.Published {
+        let state = StateDirectory(root: context.state)
+        let accepted = try AcceptedInputs.load(state: state, runId: execution.run_id)
+        let layout = try PackLayout.from(manifest: BlobStore(state: state).readJSON(accepted.manifest))
+        let bundle = try destination.caBundlePEM.map { try staging.file(text: $0, name: "oci-ca.pem") }
+        return try OCIPublisher(destination, caBundlePath: bundle)
+            .publish(componentPath: context.path(StateDirectory.blob(layout.backend.sha256)), component: layout.backend,
+                     appId: accepted.appId, environment: accepted.environment)
     }
 
     /// The worker outlives the CGI request (its own session, no descriptor of ours).
@@ -89,16 +150,19 @@ enum RunHandlers {
     }
 }
 
-/// A detached run's files: `<state>/.x07lpd/runs/<exec>.log` (its stderr) and `.report.json`
-/// (its final report, written atomically when it ends).
+/// A detached run's files: `<state>/.x07lpd/runs/<exec>.log` (its stderr), `.report.json` (its
+/// final report, written atomically when it ends) and `.publish.json` (its OCI publish, if any).
 enum RunFiles {
     static func directory(_ state: String) -> String { state + "/.x07lpd/runs" }
     static func log(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".log" }
     static func report(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".report.json" }
+    /// Where the run's component was published (`meta.ext.remote.publish`), for the worker.
+    static func publish(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".publish.json" }
 
-    /// A new run: the previous run's report (if any) goes, the log is kept and appended to.
+    /// A new run: the previous run's report and publish (if any) go, the log is kept and appended to.
     static func prepare(_ state: String, _ id: String) throws {
         try AtomicFile.makeDirectories(directory(state))
         unlink(report(state, id))
+        unlink(publish(state, id))
     }
 }

@@ -8,7 +8,8 @@ import Glibc
 
 /// `lp-serve run-worker`: the detached half of `POST /v1/deploy/run`. It holds the app/env
 /// lease (renewing it while the canary runs), runs `deploy run` in-process, writes the final
-/// report next to its log, records the lease in the execution's remote meta, and lets go.
+/// report next to its log, records the lease (and the OCI publish) in the execution's remote
+/// meta, and lets go.
 enum RunWorker {
     struct Options {
         var state: String
@@ -54,8 +55,10 @@ enum RunWorker {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let lease, lease.lease_holder == options.deployment {
             do {
+                let publish = (try? InputDocument.readFile(RunFiles.publish(options.state, options.deployment), limit: 1 << 20))
+                    .flatMap { try? JSONParser.parse($0) }
                 try RemoteMeta.record(state: options.state, execId: options.deployment, lease: lease, tokenName: options.tokenName,
-                                      releasedMs: now)
+                                      releasedMs: now, publish: publish)
             } catch {
                 log("could not record the lease in the execution: \(error)")
             }
