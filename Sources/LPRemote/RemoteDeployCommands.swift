@@ -96,6 +96,7 @@ enum RemoteDeployCommands {
         // The daemon knows its sources and refuses an unknown one (exit 2) before it starts anything.
         if let source = ctx.arguments.value("--metrics-from") { body = body.setting("metrics_from", .string(source)) }
         if let oci = client.profile.oci { body = body.setting("oci", try ociMember(oci, environment: ctx.environment)) }
+        body = body.setting("target_profile", client.profile.record)
         let failed = (ExitCode.gateRejected, "LP_REMOTE_RUN_FAILED")
         let started = try client.send(.post, "/v1/deploy/run", json: body, failure: failed)
         guard started.status == 202 else {

@@ -99,6 +99,26 @@ struct TargetProfile {
         self.oci = oci
     }
 
+    /// The profile as an execution's remote meta records it (`target_profile` of
+    /// `lp.deploy.execution.meta.remote@0.1.0`): refs and paths, never a secret; provider short
+    /// names as their full ids.
+    var record: JSON {
+        let providers = ["wasmcloud": "lp.impl.runtime.wasmcloud_v1", "edge_http_v1": "lp.impl.routing.edge_http_v1",
+                         "otlp_http_v1": "lp.impl.telemetry.otlp_http_v1", "server_store_v1": "lp.impl.secrets.server_store_v1",
+                         "oci_v1": "lp.impl.component_registry.oci_v1"]
+        var out: JSON = ["name": .string(name), "kind": .string(kind), "base_url": .string(baseURL), "api_version": "v1",
+                         "auth_kind": "static_bearer"]
+        for key in ["runtime_provider", "routing_provider"] {
+            let value = document[key]?.stringValue ?? ""
+            out = out.setting(key, .string(providers[value] ?? value))
+        }
+        for key in ["tls", "oci_registry", "oci_auth", "oci_tls", "default_namespace", "default_env", "cluster_ref", "lattice_id",
+                    "telemetry_collector_hint"] {
+            out = out.setting(key, document[key] ?? .null)
+        }
+        return out
+    }
+
     /// The OCI registry the daemon publishes to: its credentials (refs that must resolve) and trust.
     private static func checkOCI(_ fields: [String: JSON], _ environment: [String: String]) throws -> OCISettings? {
         let registry = try optionalString(fields, "oci_registry", max: 512)

@@ -7,15 +7,16 @@ import LPIndex
 /// the app/env lease of the run (released or not), and where its component was published.
 /// Each record sets its members and keeps the others.
 enum RemoteMeta {
-    /// After a run: the lease, who asked, and the publish of the run's component (`publish`,
-    /// from `RunFiles.publish`) when there was one.
-    static func record(state root: String, execId: String, lease: Lease, tokenName: String, releasedMs: Int64?, publish: JSON?) throws {
+    /// After a run: the lease, who asked, and `members` from the run request (`RunFiles.remote`:
+    /// the client's target profile, the publish of the run's component).
+    static func record(state root: String, execId: String, lease: Lease, tokenName: String, releasedMs: Int64?,
+                       members extra: [String: JSON]) throws {
         let control: JSON = ["lock_id": .string(lease.lock_id), "lease_holder": .string(lease.lease_holder),
                              "lease_expires_unix_ms": .number(Double(lease.lease_expires_unix_ms)),
                              "target_generation": .number(Double(lease.target_generation)),
                              "released_unix_ms": releasedMs.map { .number(Double($0)) } ?? .null]
         var members: [String: JSON] = ["server_id": .string(Capabilities.serverId), "requested_by": .string(tokenName), "control": control]
-        if let publish { members["publish"] = publish }
+        for key in ["target_profile", "publish"] { if let value = extra[key] { members[key] = value } }
         try update(state: root, execId: execId, members)
     }
 

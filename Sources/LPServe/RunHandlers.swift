@@ -47,15 +47,17 @@ enum RunHandlers {
             if let refused = metricsSourceRefusal(source, withSnapshots: members["metrics"] != nil, context) { return refused }
             arguments.append("--metrics-from=" + (source.stringValue ?? ""))
         }
-        let destination = try members["oci"].flatMap { $0 == .null ? nil : try OCIDestination.parse($0) }
+        let destination = try members["oci"].flatMap { $0 == JSON.null ? nil : try OCIDestination.parse($0) }
         _ = try Lease.acquire(state: context.state, app: target.app_id, env: target.environment, execId: id,
                                       holderPid: getpid(), nowMs: context.nowMs)
         var diagnostics: [Diagnostic] = []
-        var publishRecord: JSON?
+        // What the worker records in meta.ext.remote with the lease when the run ends.
+        var record: [String: JSON] = [:]
+        if let profile = members["target_profile"], profile != .null { record["target_profile"] = try TargetProfileRecord.check(profile) }
         if let destination {
             do {
                 let published = try publish(destination, execution: execution, staging: staging, context)
-                publishRecord = try RemoteMeta.publish(published, nowMs: context.nowMs)
+                record["publish"] = try RemoteMeta.publish(published, nowMs: context.nowMs)
                 diagnostics.append(Diagnostic(code: "LP_OCI_PUBLISHED", severity: .info, message: "published \(published.reference)",
                                               data: ["oci_ref": .string(published.reference), "tag": .string(published.tag),
                                                      "manifest_digest": try JSON(encoding: published.manifest),
@@ -73,8 +75,7 @@ enum RunHandlers {
         }
         do {
             try RunFiles.prepare(context.state, id)
-            // The worker records it in the execution with the lease when the run ends.
-            if let publishRecord { _ = try AtomicFile.write(publishRecord.canonicalBytes, to: RunFiles.publish(context.state, id)) }
+            if !record.isEmpty { _ = try AtomicFile.write(JSON.object(record).canonicalBytes, to: RunFiles.remote(context.state, id)) }
             let pid = try startWorker(context.serveBinary,
                                                 ["run-worker", "--state-dir", context.state, "--deployment-id", id,
                                                  "--app-id", target.app_id, "--env", target.environment, "--token-name", tokenName,
@@ -151,18 +152,19 @@ enum RunHandlers {
 }
 
 /// A detached run's files: `<state>/.x07lpd/runs/<exec>.log` (its stderr), `.report.json` (its
-/// final report, written atomically when it ends) and `.publish.json` (its OCI publish, if any).
+/// final report, written atomically when it ends) and `.remote.json` (its target profile and OCI
+/// publish, for `meta.ext.remote`).
 enum RunFiles {
     static func directory(_ state: String) -> String { state + "/.x07lpd/runs" }
     static func log(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".log" }
     static func report(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".report.json" }
-    /// Where the run's component was published (`meta.ext.remote.publish`), for the worker.
-    static func publish(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".publish.json" }
+    /// What the worker records in `meta.ext.remote` (the client's target profile, the OCI publish).
+    static func remote(_ state: String, _ id: String) -> String { directory(state) + "/" + id + ".remote.json" }
 
-    /// A new run: the previous run's report and publish (if any) go, the log is kept and appended to.
+    /// A new run: the previous run's report and remote record (if any) go, the log is kept and appended to.
     static func prepare(_ state: String, _ id: String) throws {
         try AtomicFile.makeDirectories(directory(state))
         unlink(report(state, id))
-        unlink(publish(state, id))
+        unlink(remote(state, id))
     }
 }

@@ -8,7 +8,7 @@ import Glibc
 
 /// `lp-serve run-worker`: the detached half of `POST /v1/deploy/run`. It holds the app/env
 /// lease (renewing it while the canary runs), runs `deploy run` in-process, writes the final
-/// report next to its log, records the lease (and the OCI publish) in the execution's remote
+/// report next to its log, records the lease (with the target profile and OCI publish) in the execution's remote
 /// meta, and lets go.
 enum RunWorker {
     struct Options {
@@ -55,10 +55,10 @@ enum RunWorker {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let lease, lease.lease_holder == options.deployment {
             do {
-                let publish = (try? InputDocument.readFile(RunFiles.publish(options.state, options.deployment), limit: 1 << 20))
-                    .flatMap { try? JSONParser.parse($0) }
+                let members = (try? InputDocument.readFile(RunFiles.remote(options.state, options.deployment), limit: 1 << 20))
+                    .flatMap { try? JSONParser.parse($0) }?.objectValue ?? [:]
                 try RemoteMeta.record(state: options.state, execId: options.deployment, lease: lease, tokenName: options.tokenName,
-                                      releasedMs: now, publish: publish)
+                                      releasedMs: now, members: members)
             } catch {
                 log("could not record the lease in the execution: \(error)")
             }

@@ -101,6 +101,12 @@ extension RemoteTargetTests {
         XCTAssertEqual(publish["component_refs"]?.arrayValue?.first?["oci_ref"], .string(reference), status.canonicalString)
         XCTAssertEqual(publish["component_refs"]?.arrayValue?.first?["digest"]?["sha256"], .string(String(layerDigest.dropFirst(7))))
         XCTAssertEqual(publish["namespace"], "ci")
+        let full = try Self.json(try client.x07lp(["deploy", "query", "--target", "prod", "--deployment-id", id, "--view", "full", "--json"]))
+        let remoteMeta = full["result"]?["execution"]?["meta"]
+        try validate(remoteMeta, "lp.deploy.execution.meta.remote")
+        XCTAssertEqual(remoteMeta?["publish"]?["component_refs"]?.arrayValue?.first?["oci_ref"], .string(reference))
+        XCTAssertEqual(remoteMeta?["publish"]?["registry"], .string(registry.host))
+        XCTAssertEqual(remoteMeta?["target_profile"]?["oci_auth"]?["password_ref"], .string("file://" + dir + "/oci-password"))
         let second = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", try accepted("prod"), "--metrics-dir", metrics,
                                        "--pause-scale", "0", "--wait", "--json"])
         XCTAssertEqual(second.status, 0, second.stderr + second.stdoutText)

@@ -176,6 +176,20 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(try Self.json(full)["result"]?["outcome"], "promoted")
         XCTAssertEqual(try Self.json(full)["command"], "deploy query")
         try validate(try Self.json(full)["result"], "lp.deploy.query.result")
+        // The full view shows the remote meta: the client's profile, the daemon, the lease of the run.
+        let remoteMeta = try Self.json(full)["result"]?["execution"]?["meta"]
+        try validate(remoteMeta, "lp.deploy.execution.meta.remote")
+        XCTAssertEqual(remoteMeta?["target_profile"]?["name"], "prod")
+        XCTAssertEqual(remoteMeta?["target_profile"]?["runtime_provider"], "lp.impl.runtime.wasmcloud_v1")
+        XCTAssertEqual(remoteMeta?["control"]?["lock_id"], .string("lplock_" + id))
+        XCTAssertEqual(remoteMeta?["publish"]?["registry"], "registry.invalid", "no registry in this profile")
+        if let root = Upstream.root {
+            for name in ["remote_promote", "remote_query"] {
+                let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/\(name)/expected/query.full.report.json")
+                // The fixture's app is app_min; this one's is the example's.
+                XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: try Self.json(full), wildcardKeys: ["target"]), [], name)
+            }
+        }
         XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
 
         // Query parity: the same inputs run locally give the same normalized full query.
