@@ -64,6 +64,8 @@ enum RunWorker {
             }
         }
         Lease.release(state: options.state, app: options.app, env: options.env, execId: options.deployment)
+        // A rollback captures an incident: its remote meta too.
+        RemoteIncidentMeta.materialize(state: options.state, deploymentId: options.deployment)
         let codes = (result.report["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
         log("run of \(options.deployment) ended: exit \(result.exitCode.rawValue) \(codes.joined(separator: " "))")
         return result.exitCode.rawValue

@@ -252,6 +252,9 @@ final class RemoteTargetTests: XCTestCase {
         for (name, document) in [("request", IncidentTests.request), ("response", IncidentTests.response), ("trace", IncidentTests.trace)] {
             try write(dir + "/\(name).json", document.canonicalString)
         }
+        // The paused run's worker records the remote meta when it lets the lease go.
+        let lease = daemon.state + "/.x07lpd/leases/example.hello.web__staging.json"
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: lease) { usleep(100_000) }
         let captured = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "502",
                                          "--request", dir + "/request.json", "--response", dir + "/response.json", "--trace", dir + "/trace.json", "--json"])
         XCTAssertEqual(captured.status, 0, captured.stderr + captured.stdoutText)
@@ -261,6 +264,13 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", incident]).status, 0)
         let regressed = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", incident, "--name", "greet_502", "--json"])
         XCTAssertEqual(regressed.status, 0, regressed.stderr + regressed.stdoutText)
+        // The incident's remote meta beside its local one, following its lifecycle.
+        let remoteMeta = try JSONParser.parse(try InputDocument.readFile(
+            daemon.state + "/incidents/example.hello.web/staging/\(incident)/incident.meta.remote.json", limit: 1 << 20))
+        try validate(remoteMeta, "lp.incident.bundle.meta.remote")
+        XCTAssertEqual(remoteMeta["incident_status"], "regression_generated")
+        XCTAssertEqual(remoteMeta["deployment_id"], .string(a))
+        XCTAssertEqual(remoteMeta["provider"]?["server_id"], "x07lpd-self-hosted")
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
 
         // A profile pinned to other capabilities runs nothing; a secret the daemon lacks refuses the accept.
