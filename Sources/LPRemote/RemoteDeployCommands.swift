@@ -63,7 +63,7 @@ enum RemoteDeployCommands {
     static let run = StageCommand(
         words: ["deploy", "run"],
         spec: spec("deploy run", "start a detached run of an accepted deployment (--wait follows it to its end)",
-                   [deployment,
+                   [deployment, StageOptions.acceptedRun,
                     OptionSpec("--wait", "follow the run to its end and exit with its outcome's code"),
                     OptionSpec("--metrics-dir", value: "DIR", aliases: ["--fixture"], "upload DIR's analysis.N.json snapshots (N = 1, 2, ...)"),
                     OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots uploaded before --metrics-dir's, in order"),
@@ -72,7 +72,10 @@ enum RemoteDeployCommands {
                     OptionSpec("--retry-budget", value: "N", "inconclusive analyses allowed per step (1 ... 10)")],
                    [.gateRejected, .sloRollback, .retryBudgetExhausted, .metricsMissing, .killSwitchEngaged])) { ctx in
         let client = try RemoteSelection.client(ctx)
-        let id = try ctx.arguments.required("--deployment-id", ctx.spec)
+        let named = ctx.arguments.value("--deployment-id"), accepted = ctx.arguments.value("--accepted-run")
+        guard named != nil || accepted != nil else {
+            throw LPError(.usage, code: "LP_USAGE", "deploy run on a target needs --deployment-id ID or --accepted-run RUN_ID (the accept's run_id)")
+        }
         do { try checkCapabilities(client) } catch let error as LPError {
             return StageOutput(result: ["op": "run", "ok": false], exitCode: error.exitCode, diagnostics: error.diagnostics)
         }
@@ -82,7 +85,9 @@ enum RemoteDeployCommands {
             while FileManager.default.fileExists(atPath: "\(dir)/analysis.\(n).json"), n <= 64 { files.append("\(dir)/analysis.\(n).json"); n += 1 }
             guard n > 1 else { throw LPError(.usage, code: "LP_NOT_FOUND", "no analysis.1.json in \(dir.prefix(256))") }
         }
-        var body: JSON = ["deployment_id": .string(id)]
+        var body: JSON = [:]
+        if let named { body = body.setting("deployment_id", .string(named)) }
+        if let accepted { body = body.setting("run_id", .string(accepted)) }
         if !files.isEmpty {
             let items = try files.map(RemotePush.item)
             _ = try RemotePush.push(items, manifest: items[0], client: client)
@@ -104,6 +109,11 @@ enum RemoteDeployCommands {
             var output = RemoteSelection.relay(started.body, command: "deploy run")
             output.result = ["op": "run", "ok": false]
             return output
+        }
+        // The daemon names the deployment (with --accepted-run, the one accepted in that run).
+        guard let id = started.body["result"]?["deployment_id"]?.stringValue ?? named,
+              id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }) else {
+            throw RemotePush.refusal(started, failed)
         }
         guard ctx.arguments.has("--wait") else {
             var output = RemoteSelection.relay(started.body, command: "deploy run")

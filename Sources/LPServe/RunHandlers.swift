@@ -3,6 +3,7 @@ import LPState
 import LPModel
 import LPIndex
 import LPApply
+import LPStage
 import Foundation
 
 /// `POST /v1/deploy/run`: takes the app/env lease, publishes the pack's component when the
@@ -12,13 +13,12 @@ import Foundation
 enum RunHandlers {
     static func start(_ body: HTTPBody, tokenName: String, _ context: ServeContext) throws -> HTTPResponse {
         let members = try body.jsonObject(limit: 1 << 20)
-        guard let id = members["deployment_id"]?.stringValue, HTTPRequest.isPlainSegment(id) else {
-            throw ServeError.invalidRequest("a run request needs \"deployment_id\" (a deployment id)")
-        }
         let state = StateDirectory(root: context.state)
+        let id: String
         let execution: DeployExecution
         let target: ExecutionMetaLocal.Target
         do {
+            id = try deploymentId(members, state: state)
             execution = try ExecutionStore(state: state).load(id)
             target = try ExecutionMetaLocal.current(of: execution, state: state, nowUnixMs: context.nowMs).target
         } catch let error as LPError {
@@ -93,6 +93,24 @@ enum RunHandlers {
                             "op": "run", "ok": true, "run_id": .string(execution.run_id), "deployment_id": .string(id),
                             "decision_ids": [], "artifacts_written": []]
         return HTTPResponse(status: 202, body: HTTPResponse.report("deploy run", .ok, diagnostics + [started], runId: execution.run_id, result: result))
+    }
+
+    /// `deployment_id`, or `run_id`: the deployment accepted in that run (`--accepted-run`).
+    static func deploymentId(_ members: [String: JSON], state: StateDirectory) throws -> String {
+        let named = members["deployment_id"]?.stringValue
+        if let named, !HTTPRequest.isPlainSegment(named) { throw ServeError.invalidRequest("deployment_id is a deployment id") }
+        guard let run = members["run_id"]?.stringValue else {
+            guard let named else { throw ServeError.invalidRequest("a run request needs \"deployment_id\" or \"run_id\" (the accept's run)") }
+            return named
+        }
+        guard HTTPRequest.isPlainSegment(run) else { throw ServeError.invalidRequest("run_id is a run id") }
+        guard let id = try? ExecutionInput.deploymentId(acceptedIn: run, state: state) else {
+            throw LPError(.usage, code: "LP_DEPLOYMENT_NOT_FOUND", "no deployment was accepted in run \(run.prefix(128)) on this daemon")
+        }
+        if let named, named != id {
+            throw LPError(.usage, code: "LP_USAGE", "deployment_id \(named) is not the deployment run \(run.prefix(128)) accepted (\(id))")
+        }
+        return id
     }
 
     /// `metrics_from` names a source of the daemon's (`deploy run --metrics-from`); an unknown one,

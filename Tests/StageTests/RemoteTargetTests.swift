@@ -167,9 +167,17 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(try push(again)["uploaded_count"], 0)
         XCTAssertEqual(try push(again)["skipped_count"], 6)
 
-        let ran = try client.x07lp(["deploy", "run", "--deployment-id", id, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+        // --accepted-run names the deployment by the accept's run (the reference's way); a run the
+        // daemon did not accept, or no deployment at all, is exit 2.
+        let acceptedRun = try XCTUnwrap(result["run_id"]?.stringValue)
+        let unknownRun = try client.x07lp(["deploy", "run", "--accepted-run", "lprun_none", "--json"])
+        XCTAssertEqual(unknownRun.status, 2, unknownRun.stderr + unknownRun.stdoutText)
+        XCTAssertEqual(Self.codes(unknownRun), ["LP_DEPLOYMENT_NOT_FOUND"])
+        XCTAssertEqual(try client.x07lp(["deploy", "run", "--wait"]).status, 2)
+        let ran = try client.x07lp(["deploy", "run", "--accepted-run", acceptedRun, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
                                     "--pause-scale", "0", "--wait", "--json"])
         XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
+        XCTAssertEqual(try Self.json(ran)["result"]?["deployment_id"], .string(id))
         XCTAssertEqual(try Self.json(ran)["result"]?["outcome"], "promoted")
         let full = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "full", "--json"])
         XCTAssertEqual(full.status, 0, full.stderr)
