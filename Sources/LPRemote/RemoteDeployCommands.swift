@@ -210,11 +210,28 @@ enum RemoteDeployCommands {
 
     static let controls: [StageCommand] = ["pause", "resume", "stop", "rollback", "promote", "rerun"].map { action in
         let options = [deployment, reason] + (action == "rerun" ? [OptionSpec("--from-step", value: "N", "skip the plan steps before step N")] : [])
-        return relayed(["deploy", action], "the signed control action \(action)", options, [.gateRejected, .killSwitchEngaged]) { ctx in
+        let command = relayed(["deploy", action], "the signed control action \(action)", options, [.gateRejected, .killSwitchEngaged]) { ctx in
             let id = try segment(ctx, "--deployment-id")
             var body: JSON = ["reason": .string(ctx.arguments.value("--reason") ?? "manual")]
             if let step = try ctx.arguments.integer("--from-step", range: 0...4096) { body = body.setting("from_step", .number(Double(step))) }
             return (.post, "/v1/deployments/\(id)/\(action)", body)
         }
+        guard action == "pause" || action == "rerun" else { return command }
+        return StageCommand(words: command.words, spec: command.spec) { ctx in controlOutcome(action, try command.body(ctx), ctx) }
+    }
+
+    /// A remote pause or rerun answers as the adapter contract's fixtures say: `{op, ok,
+    /// deployment_id, control_state}` / `{op, ok, deployment_id: <new execution>,
+    /// parent_deployment_id}` with the info LP_DEPLOY_PAUSED / LP_DEPLOY_RERUN_CREATED; the
+    /// daemon's control action rides in that diagnostic's data.
+    static func controlOutcome(_ action: String, _ output: StageOutput, _ ctx: StageContext) -> StageOutput {
+        guard output.exitCode == .ok, let id = ctx.arguments.value("--deployment-id") else { return output }
+        var out = output
+        let paused = action == "pause"
+        out.result = paused ? ["op": "pause", "ok": true, "deployment_id": .string(id), "control_state": "paused"]
+            : ["op": "rerun", "ok": true, "deployment_id": output.result["new_execution_id"] ?? .null, "parent_deployment_id": .string(id)]
+        out.diagnostics.insert(Diagnostic(code: paused ? "LP_DEPLOY_PAUSED" : "LP_DEPLOY_RERUN_CREATED", severity: .info,
+                                          message: paused ? "deployment paused" : "rerun created", data: ["control_action": output.result]), at: 0)
+        return out
     }
 }

@@ -56,9 +56,7 @@ enum DeployHandlers {
             }
             arguments += ["--limit", String(n)]
         }
-        if ["1", "true", "yes"].contains(request.query["rebuild_index"] ?? "") {
-            _ = VerbRunner.run(["index", "rebuild"], context.stateFlags, environment: context.environment)
-        }
+        if ["1", "true", "yes"].contains(request.query["rebuild_index"] ?? "") { arguments.append("--rebuild-index") }
         let answer = verb(["deploy", "query"], arguments, context)
         // The full view of an execution run through x07lpd shows its remote meta.
         guard request.query["view"] == "full", let execution = answer.body["result"]?["execution"],

@@ -122,6 +122,11 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertTrue(items.allSatisfy { ($0["target_id"]?.stringValue ?? "").hasPrefix("lptgt_") })
         let inspected = try Self.json(try client.x07lp(["target", "inspect", "--name", "prod", "--json"]))
         XCTAssertEqual(inspected["result"]?["capabilities"]?["schema_version"], "lp.remote.capabilities.response@0.1.0")
+        if let root = Upstream.root {
+            let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/remote_capabilities/expected/v1.capabilities.json")
+            // x07lpd says it has no OTLP export (the reference stack has a collector).
+            XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: inspected["result"]?["capabilities"] ?? .null, wildcardKeys: ["otlp"]), [])
+        }
         XCTAssertEqual(try client.x07lp(["target", "rm", "--name", "pinned"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/config/current_target"))
 
@@ -199,6 +204,13 @@ final class RemoteTargetTests: XCTestCase {
             }
         }
         XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
+        for view in ["summary", "timeline", "decisions", "artifacts"] {
+            let viewed = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", view, "--json"])
+            try assertTemplate("remote_query/expected/query.\(view).report.json", viewed)
+            if view == "summary" { try assertTemplate("remote_promote/expected/query.summary.report.json", viewed) }
+        }
+        let rebuilt = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "summary", "--rebuild-index", "--json"])
+        try assertTemplate("remote_query_index_rebuild/expected/query.summary.report.json", rebuilt)
 
         // Query parity: the same inputs run locally give the same normalized full query.
         let localState = ["--target", "__local__", "--state-dir", dir + "/parity"]
@@ -250,12 +262,15 @@ final class RemoteTargetTests: XCTestCase {
         let conflict = try runner.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
         XCTAssertEqual(conflict.status, 13, conflict.stderr)
         XCTAssertEqual(Self.codes(conflict), ["LP_REMOTE_LEASE_CONFLICT"])
+        try assertTemplate("remote_lease_conflict/expected/deploy.run.report.json", conflict)
         XCTAssertEqual(try Self.json(conflict)["result"], ["op": "run", "ok": false])
         let paused = try client.x07lp(["deploy", "pause", "--target", "prod", "--deployment-id", a, "--reason", "hold", "--json"])
         XCTAssertEqual(paused.status, 0, paused.stderr + paused.stdoutText)
+        try assertTemplate("remote_pause_rerun/expected/pause.report.json", paused)
         XCTAssertEqual(try client.x07lp(["deploy", "rollback", "--target", "prod", "--deployment-id", a, "--reason", "bad"]).status, 0)
         let rerun = try client.x07lp(["deploy", "rerun", "--target", "prod", "--deployment-id", a, "--reason", "again", "--json"])
         XCTAssertEqual(rerun.status, 0, rerun.stderr + rerun.stdoutText)
+        try assertTemplate("remote_pause_rerun/expected/rerun.report.json", rerun)
 
         for (name, document) in [("request", IncidentTests.request), ("response", IncidentTests.response), ("trace", IncidentTests.trace)] {
             try write(dir + "/\(name).json", document.canonicalString)
@@ -266,12 +281,15 @@ final class RemoteTargetTests: XCTestCase {
         let captured = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "502",
                                          "--request", dir + "/request.json", "--response", dir + "/response.json", "--trace", dir + "/trace.json", "--json"])
         XCTAssertEqual(captured.status, 0, captured.stderr + captured.stdoutText)
+        // This test's response is a 502 (the fixture's a 500).
+        try assertTemplate("remote_incident_capture/expected/incident.capture.report.json", captured, wildcardKeys: ["target", "status_code"])
         let incident = try XCTUnwrap(Self.json(captured)["result"]?["incident_id"]?.stringValue)
         let listed = try client.x07lp(["incident", "list", "--target", "prod", "--deployment-id", a, "--json"])
         XCTAssertEqual(try Self.json(listed)["result"]?["items"]?.arrayValue?.count, 1)
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", incident]).status, 0)
         let regressed = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", incident, "--name", "greet_502", "--json"])
         XCTAssertEqual(regressed.status, 0, regressed.stderr + regressed.stdoutText)
+        try assertTemplate("remote_regression_from_incident/expected/regress.report.json", regressed)
         // The incident's remote meta beside its local one, following its lifecycle.
         let remoteMeta = try JSONParser.parse(try InputDocument.readFile(
             daemon.state + "/incidents/example.hello.web/staging/\(incident)/incident.meta.remote.json", limit: 1 << 20))
@@ -289,9 +307,11 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(mismatch.status, 13, mismatch.stderr)
         XCTAssertEqual(Self.codes(mismatch), ["LP_REMOTE_CAPABILITIES_UNSUPPORTED"])
         XCTAssertEqual(try Self.json(mismatch)["result"], ["op": "run", "ok": false])
+        try assertTemplate("remote_capabilities_mismatch/expected/deploy.run.report.json", mismatch)
         let secret = try client.x07lp(Array(accept.dropLast()) + ["--require-secret", "api_key", "--json"])
         XCTAssertEqual(secret.status, 13, secret.stderr)
         XCTAssertTrue(Self.codes(secret).contains("LP_REMOTE_SECRET_NOT_FOUND"), secret.stdoutText)
+        try assertTemplate("remote_missing_secret/expected/deploy.accept.report.json", secret)
 
         // A daemon that does not answer: 32 for a read, 13 for a run, nothing hangs.
         let closed = try profile(dir, "closed", url: "https://127.0.0.1:\(try DaemonHarness.freePort())",
@@ -346,6 +366,16 @@ final class RemoteTargetTests: XCTestCase {
         let empty = try client.x07lp(["adapter", "conformance", "--target", "prod", "--fixture", dir + "/nothing"])
         XCTAssertEqual(empty.status, 2, empty.stderr)
         try assertNoToken(client, daemon)
+    }
+
+    /// The report matches `remote-oss/<case>/expected/<file>` (when the upstream fixtures are
+    /// present). The fixtures' app is app_min; `target` is the example's here.
+    func assertTemplate(_ path: String, _ result: StageResult, wildcardKeys: Set<String> = ["target"],
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let root = Upstream.root else { return }
+        let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/" + path)
+        XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: try Self.json(result), wildcardKeys: wildcardKeys), [], path,
+                       file: file, line: line)
     }
 
     /// The parity view of a full query (ids, times and digests left out).
