@@ -83,17 +83,22 @@ struct OCIPublisher {
     static let layerMediaType = "application/wasm"
     static let artifactType = "application/vnd.wasm.component.v1+wasm"
 
+    /// The whole publish runs inside the run request, which nginx gives 120 s (NginxConfig).
+    static let budget: TimeInterval = 90
+
     let destination: OCIDestination
-    let client: HTTPClient
+    let options: HTTPClientOptions
     let authorization: String
+    let deadline: Date
 
     /// `caBundlePath`: the destination's PEM written to a file for libcurl (nil: system trust).
     init(_ destination: OCIDestination, caBundlePath: String?) {
         self.destination = destination
         var options = HTTPClientOptions(caBundlePath: caBundlePath)
         options.connectTimeout = 10
-        options.totalTimeout = 300
-        client = HTTPClient(options: options)
+        options.retry = RetryPolicy(maxAttempts: 2)
+        self.options = options
+        deadline = Date().addingTimeInterval(Self.budget)
         authorization = "Basic " + Data((destination.username + ":" + destination.password).utf8).base64EncodedString()
     }
 
@@ -171,7 +176,12 @@ struct OCIPublisher {
         var request = request
         request.headers += [HTTPHeader("authorization", authorization),
                             HTTPHeader("accept", Self.manifestMediaType + ", application/json")]
-        do { return try client.send(request) } catch let error as HTTPClientError {
+        // Each request (its retry included) gets what is left of the budget.
+        let left = deadline.timeIntervalSinceNow
+        guard left > 1 else { throw Failure(message: "registry \(destination.registry): the publish took longer than \(Int(Self.budget)) s", cause: "LP_HTTP_TIMEOUT") }
+        var options = options
+        options.totalTimeout = left / Double(options.retry.maxAttempts)
+        do { return try HTTPClient(options: options).send(request) } catch let error as HTTPClientError {
             throw Failure(message: "registry \(destination.registry): \(error.message)", cause: error.code)
         }
     }
