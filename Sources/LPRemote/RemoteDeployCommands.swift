@@ -123,8 +123,13 @@ enum RemoteDeployCommands {
         while true {
             let polled = try client.send(.get, "/v1/deployments/\(id)/run", failure: failed)
             if polled.status == 200 {
-                // Where the component was published stays in the report of the whole run.
+                // The run's exit code and diagnostics; its result as the remote contract's, the
+                // run's own (outcome included) in LP_DEPLOY_RUN_ENDED; the publish stays too.
                 var output = RemoteSelection.relay(polled.body, command: "deploy run")
+                output.result = RemoteSelection.remoteResult(client, op: "run", report: polled.body, deploymentId: id)
+                output.diagnostics.append(Diagnostic(code: "LP_DEPLOY_RUN_ENDED", severity: .info,
+                                                     message: "the run ended: \(polled.body["result"]?["outcome"]?.stringValue ?? "no outcome")",
+                                                     data: ["run_result": polled.body["result"] ?? .null]))
                 output.diagnostics += (started.body["diagnostics"]?.arrayValue ?? []).filter { $0["code"] == "LP_OCI_PUBLISHED" }
                     .compactMap { try? $0.decode(Diagnostic.self) }
                 return output

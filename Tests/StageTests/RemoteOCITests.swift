@@ -69,7 +69,7 @@ extension RemoteTargetTests {
         let ran = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", id, "--metrics-dir", metrics,
                                     "--pause-scale", "0", "--wait", "--json"])
         XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
-        XCTAssertEqual(try Self.json(ran)["result"]?["outcome"], "promoted")
+        XCTAssertEqual(Self.outcome(ran), "promoted")
         let published = try XCTUnwrap(Self.json(ran)["diagnostics"]?.arrayValue?.first { $0["code"] == "LP_OCI_PUBLISHED" }?["data"])
         let reference = try XCTUnwrap(published["oci_ref"]?.stringValue)
         let manifestSha = try XCTUnwrap(published["manifest_digest"]?["sha256"]?.stringValue)

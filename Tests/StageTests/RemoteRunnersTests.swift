@@ -47,7 +47,7 @@ extension RemoteTargetTests {
         let different = together([staging, prod], pauseScale: "0")
         for (index, result) in different.enumerated() {
             XCTAssertEqual(result?.status, 0, "runner \(index + 1): \(result?.stderr ?? "") \(result?.stdoutText ?? "")")
-            XCTAssertEqual(try result.map(Self.json)?["result"]?["outcome"], "promoted", "runner \(index + 1)")
+            XCTAssertEqual(result.flatMap(Self.outcome), "promoted", "runner \(index + 1)")
         }
 
         // The same app/env from both runners at once: exactly one runs, the other meets the lease.

@@ -20,6 +20,11 @@ final class RemoteTargetTests: XCTestCase {
     }
 
     static func json(_ result: StageResult) throws -> JSON { try JSONParser.parse(result.stdout) }
+    /// The outcome of a run followed with --wait (its own result rides in LP_DEPLOY_RUN_ENDED).
+    static func outcome(_ result: StageResult) -> JSON? {
+        (try? json(result))?["diagnostics"]?.arrayValue?.first { $0["code"] == "LP_DEPLOY_RUN_ENDED" }?["data"]?["run_result"]?["outcome"]
+    }
+
     static func codes(_ result: StageResult) -> [String] {
         ((try? json(result))?["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
     }
@@ -183,7 +188,9 @@ final class RemoteTargetTests: XCTestCase {
                                     "--pause-scale", "0", "--wait", "--json"])
         XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
         XCTAssertEqual(try Self.json(ran)["result"]?["deployment_id"], .string(id))
-        XCTAssertEqual(try Self.json(ran)["result"]?["outcome"], "promoted")
+        XCTAssertEqual(Self.outcome(ran), "promoted")
+        XCTAssertEqual(try Self.json(ran)["result"]?["current_weight_pct"], 100)
+        try validate(try Self.json(ran)["result"], "lp.deploy.remote.result")
         let full = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "full", "--json"])
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertEqual(try Self.json(full)["result"]?["outcome"], "promoted")
@@ -226,6 +233,23 @@ final class RemoteTargetTests: XCTestCase {
             // The reference aliases remote reason codes (LP_PLAN_READY as LP-INTAKE-OK); x07lpd's are the local ones.
             XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: normalized, wildcardKeys: ["target", "decision_reason_codes"]), [])
         }
+
+        // Metrics the SLO refuses: the run rolls back, exit 14 with the remote result at weight 0.
+        var unhealthy = try JSONParser.parse(try InputDocument.readFile(StageProcess.repoRoot + "/examples/hello/metrics/analysis.1.json", limit: 1 << 20))
+        unhealthy = unhealthy.setting("metrics", [["name": "http_error_rate", "unit": "ratio", "value": 0.3],
+                                                  ["name": "http_availability", "unit": "ratio", "value": 0.7],
+                                                  ["name": "http_latency_p95_ms", "unit": "ms", "value": 900]])
+        try FileManager.default.createDirectory(atPath: dir + "/unhealthy", withIntermediateDirectories: true)
+        try write(dir + "/unhealthy/analysis.1.json", unhealthy.canonicalString)
+        let rollbackId = try XCTUnwrap(Self.json(again)["result"]?["deployment_id"]?.stringValue)
+        let rolledBack = try client.x07lp(["deploy", "run", "--deployment-id", rollbackId, "--metrics-dir", dir + "/unhealthy",
+                                           "--pause-scale", "0", "--wait", "--json"])
+        XCTAssertEqual(rolledBack.status, 14, rolledBack.stderr + rolledBack.stdoutText)
+        XCTAssertEqual(Self.outcome(rolledBack), "rolled_back")
+        try validate(try Self.json(rolledBack)["result"], "lp.deploy.remote.result")
+        try assertTemplate("remote_rollback/expected/deploy.run.report.json", rolledBack)
+        try assertTemplate("remote_rollback/expected/query.summary.report.json",
+                           try client.x07lp(["deploy", "query", "--deployment-id", rollbackId, "--view", "summary", "--json"]))
 
         // --target __local__ keeps the local stages: the deployment is not in a fresh local state.
         let local = try client.x07lp(["deploy", "query", "--target", "__local__", "--deployment-id", id, "--state-dir", dir + "/local", "--json"])
