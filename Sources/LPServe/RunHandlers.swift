@@ -43,17 +43,17 @@ enum RunHandlers {
             guard let n = budget.intValue, (1...10).contains(n) else { throw ServeError.invalidRequest("retry_budget is 1 to 10") }
             arguments.append("--retry-budget=\(n)")
         }
-        if let source = members["metrics_from"], source != .null {
+        if let source = members["metrics_from"], source != JSON.null {
             if let refused = metricsSourceRefusal(source, withSnapshots: members["metrics"] != nil, context) { return refused }
             arguments.append("--metrics-from=" + (source.stringValue ?? ""))
         }
         let destination = try members["oci"].flatMap { $0 == JSON.null ? nil : try OCIDestination.parse($0) }
+        // What the worker records in meta.ext.remote with the lease when the run ends.
+        var record: [String: JSON] = [:]
+        if let profile = members["target_profile"], profile != JSON.null { record["target_profile"] = try TargetProfileRecord.check(profile) }
         _ = try Lease.acquire(state: context.state, app: target.app_id, env: target.environment, execId: id,
                                       holderPid: getpid(), nowMs: context.nowMs)
         var diagnostics: [Diagnostic] = []
-        // What the worker records in meta.ext.remote with the lease when the run ends.
-        var record: [String: JSON] = [:]
-        if let profile = members["target_profile"], profile != .null { record["target_profile"] = try TargetProfileRecord.check(profile) }
         if let destination {
             do {
                 let published = try publish(destination, execution: execution, staging: staging, context)

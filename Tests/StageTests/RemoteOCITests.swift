@@ -147,7 +147,7 @@ extension RemoteTargetTests {
         // access-log reaches the daemon's run, which measures the daemon's serving (not started there).
         let measured = try client.x07lp(run + ["--metrics-from", "access-log", "--wait"])
         XCTAssertEqual(measured.status, 2, measured.stderr + measured.stdoutText)
-        XCTAssertEqual(Self.codes(measured), ["LP_SERVE_NOT_RUNNING"])
+        XCTAssertEqual(Self.codes(measured), ["LP_SERVE_NOT_RUNNING", "LP_DEPLOY_RUN_ENDED"])
         let log = try String(contentsOfFile: daemon.state + "/.x07lpd/runs/\(id).log", encoding: .utf8)
         XCTAssertTrue(log.contains("LP_SERVE_NOT_RUNNING"), log)
         try assertNoToken(client, daemon)
