@@ -322,6 +322,13 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(remoteMeta["deployment_id"], .string(a))
         XCTAssertEqual(remoteMeta["provider"]?["server_id"], "x07lpd-self-hosted")
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
+        // An incident captured without a trace makes no fixtures: 13 on a target.
+        let traceless = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "no trace",
+                                          "--request", dir + "/request.json", "--response", dir + "/response.json", "--json"])
+        let tracelessId = try XCTUnwrap(Self.json(traceless)["result"]?["incident_id"]?.stringValue, traceless.stderr)
+        let noTrace = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", tracelessId, "--json"])
+        XCTAssertEqual(noTrace.status, 13, noTrace.stderr + noTrace.stdoutText)
+        try assertTemplate("remote_incident_trace_missing/expected/regress.report.json", noTrace)
 
         // A profile pinned to other capabilities runs nothing; a secret the daemon lacks refuses the accept.
         let pinned = try profile(dir, "pinned", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
