@@ -71,7 +71,7 @@ let package = Package(
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         // x07lpd: lp-serve answers the /v1 API behind nginx and fcgiwrap; x07lpd sets them up.
-        .target(name: "LPServe", dependencies: ["LPVerbs"]),
+        .target(name: "LPServe", dependencies: ["LPVerbs", "LPHTTPClient"]),
         .executableTarget(name: "lp-serve", dependencies: ["LPServe"]),
         .target(name: "LPDaemon", dependencies: ["LPServe"]),
         .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"]),

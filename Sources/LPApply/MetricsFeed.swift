@@ -97,8 +97,9 @@ struct MetricsFeed {
     static func live(_ source: String?, files: Bool, runtime: ServeRuntime, execId: String, appId: String,
                      slo: JSON?, catalog: ContractCatalog) throws -> LiveSource? {
         guard let source else { return nil }
-        guard source == "access-log" else {
-            throw LPError(.usage, code: "LP_METRICS_SOURCE_UNKNOWN", "--metrics-from \(source.prefix(80)): the sources are access-log")
+        guard MetricsSources.names.contains(source) else {
+            throw LPError(.usage, code: "LP_METRICS_SOURCE_UNKNOWN",
+                          "--metrics-from \(source.prefix(80)): the sources are \(MetricsSources.names.joined(separator: ", "))")
         }
         guard !files else {
             throw LPError(.usage, code: "LP_METRICS_SOURCE_CONFLICT", "--metrics-from cannot be combined with --metrics or --metrics-dir")

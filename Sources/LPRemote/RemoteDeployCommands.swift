@@ -63,15 +63,19 @@ enum RemoteDeployCommands {
     static let run = StageCommand(
         words: ["deploy", "run"],
         spec: spec("deploy run", "start a detached run of an accepted deployment (--wait follows it to its end)",
-                   [deployment,
+                   [deployment, StageOptions.acceptedRun,
                     OptionSpec("--wait", "follow the run to its end and exit with its outcome's code"),
                     OptionSpec("--metrics-dir", value: "DIR", aliases: ["--fixture"], "upload DIR's analysis.N.json snapshots (N = 1, 2, ...)"),
                     OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots uploaded before --metrics-dir's, in order"),
+                    OptionSpec("--metrics-from", value: "SOURCE", "measure each analysis from a source on the daemon's side (access-log)"),
                     OptionSpec("--pause-scale", value: "X", "scale pause steps (0 ... 100)"),
                     OptionSpec("--retry-budget", value: "N", "inconclusive analyses allowed per step (1 ... 10)")],
                    [.gateRejected, .sloRollback, .retryBudgetExhausted, .metricsMissing, .killSwitchEngaged])) { ctx in
         let client = try RemoteSelection.client(ctx)
-        let id = try ctx.arguments.required("--deployment-id", ctx.spec)
+        let named = ctx.arguments.value("--deployment-id"), accepted = ctx.arguments.value("--accepted-run")
+        guard named != nil || accepted != nil else {
+            throw LPError(.usage, code: "LP_USAGE", "deploy run on a target needs --deployment-id ID or --accepted-run RUN_ID (the accept's run_id)")
+        }
         do { try checkCapabilities(client) } catch let error as LPError {
             return StageOutput(result: ["op": "run", "ok": false], exitCode: error.exitCode, diagnostics: error.diagnostics)
         }
@@ -81,7 +85,9 @@ enum RemoteDeployCommands {
             while FileManager.default.fileExists(atPath: "\(dir)/analysis.\(n).json"), n <= 64 { files.append("\(dir)/analysis.\(n).json"); n += 1 }
             guard n > 1 else { throw LPError(.usage, code: "LP_NOT_FOUND", "no analysis.1.json in \(dir.prefix(256))") }
         }
-        var body: JSON = ["deployment_id": .string(id)]
+        var body: JSON = [:]
+        if let named { body = body.setting("deployment_id", .string(named)) }
+        if let accepted { body = body.setting("run_id", .string(accepted)) }
         if !files.isEmpty {
             let items = try files.map(RemotePush.item)
             _ = try RemotePush.push(items, manifest: items[0], client: client)
@@ -92,6 +98,10 @@ enum RemoteDeployCommands {
             body = body.setting("pause_scale", .number(value))
         }
         if let budget = try ctx.arguments.integer("--retry-budget", range: 1...10) { body = body.setting("retry_budget", .number(Double(budget))) }
+        // The daemon knows its sources and refuses an unknown one (exit 2) before it starts anything.
+        if let source = ctx.arguments.value("--metrics-from") { body = body.setting("metrics_from", .string(source)) }
+        if let oci = client.profile.oci { body = body.setting("oci", try ociMember(oci, environment: ctx.environment)) }
+        body = body.setting("target_profile", client.profile.record)
         let failed = (ExitCode.gateRejected, "LP_REMOTE_RUN_FAILED")
         let started = try client.send(.post, "/v1/deploy/run", json: body, failure: failed)
         guard started.status == 202 else {
@@ -100,6 +110,11 @@ enum RemoteDeployCommands {
             output.result = ["op": "run", "ok": false]
             return output
         }
+        // The daemon names the deployment (with --accepted-run, the one accepted in that run).
+        guard let id = started.body["result"]?["deployment_id"]?.stringValue ?? named,
+              id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }) else {
+            throw RemotePush.refusal(started, failed)
+        }
         guard ctx.arguments.has("--wait") else {
             var output = RemoteSelection.relay(started.body, command: "deploy run")
             output.result = RemoteSelection.remoteResult(client, op: "run", report: started.body, deploymentId: id)
@@ -107,10 +122,38 @@ enum RemoteDeployCommands {
         }
         while true {
             let polled = try client.send(.get, "/v1/deployments/\(id)/run", failure: failed)
-            if polled.status == 200 { return RemoteSelection.relay(polled.body, command: "deploy run") }
+            if polled.status == 200 {
+                // The run's exit code and diagnostics; its result as the remote contract's, the
+                // run's own (outcome included) in LP_DEPLOY_RUN_ENDED; the publish stays too.
+                var output = RemoteSelection.relay(polled.body, command: "deploy run")
+                output.result = RemoteSelection.remoteResult(client, op: "run", report: polled.body, deploymentId: id)
+                output.diagnostics.append(Diagnostic(code: "LP_DEPLOY_RUN_ENDED", severity: .info,
+                                                     message: "the run ended: \(polled.body["result"]?["outcome"]?.stringValue ?? "no outcome")",
+                                                     data: ["run_result": polled.body["result"] ?? .null]))
+                output.diagnostics += (started.body["diagnostics"]?.arrayValue ?? []).filter { $0["code"] == "LP_OCI_PUBLISHED" }
+                    .compactMap { try? $0.decode(Diagnostic.self) }
+                return output
+            }
             guard polled.status == 202 else { throw RemotePush.refusal(polled, failed) }
             usleep(250_000)
         }
+    }
+
+    /// Where the daemon publishes the run's component: the registry, the namespace, the Basic
+    /// credentials resolved here from the profile's refs (sent over the daemon's TLS for this
+    /// request only) and the registry's CA bundle as PEM text (the daemon may not see our files).
+    static func ociMember(_ oci: TargetProfile.OCISettings, environment: [String: String]) throws -> JSON {
+        var member: JSON = ["registry": .string(oci.registry),
+                            "username": .string(try SecretRef.resolve(oci.usernameRef, field: "oci_auth.username_ref", environment: environment)),
+                            "password": .string(try SecretRef.resolve(oci.passwordRef, field: "oci_auth.password_ref", environment: environment))]
+        if let namespace = oci.namespace { member = member.setting("namespace", .string(namespace)) }
+        if let path = oci.caBundlePath {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw TargetProfile.invalid("oci_tls.ca_bundle_path: \(path.prefix(256)) is not readable")
+            }
+            member = member.setting("ca_bundle_pem", .string(pem))
+        }
+        return member
     }
 
     /// A profile that pins the daemon's capabilities refuses to run on another daemon.
@@ -172,11 +215,28 @@ enum RemoteDeployCommands {
 
     static let controls: [StageCommand] = ["pause", "resume", "stop", "rollback", "promote", "rerun"].map { action in
         let options = [deployment, reason] + (action == "rerun" ? [OptionSpec("--from-step", value: "N", "skip the plan steps before step N")] : [])
-        return relayed(["deploy", action], "the signed control action \(action)", options, [.gateRejected, .killSwitchEngaged]) { ctx in
+        let command = relayed(["deploy", action], "the signed control action \(action)", options, [.gateRejected, .killSwitchEngaged]) { ctx in
             let id = try segment(ctx, "--deployment-id")
             var body: JSON = ["reason": .string(ctx.arguments.value("--reason") ?? "manual")]
             if let step = try ctx.arguments.integer("--from-step", range: 0...4096) { body = body.setting("from_step", .number(Double(step))) }
             return (.post, "/v1/deployments/\(id)/\(action)", body)
         }
+        guard action == "pause" || action == "rerun" else { return command }
+        return StageCommand(words: command.words, spec: command.spec) { ctx in controlOutcome(action, try command.body(ctx), ctx) }
+    }
+
+    /// A remote pause or rerun answers as the adapter contract's fixtures say: `{op, ok,
+    /// deployment_id, control_state}` / `{op, ok, deployment_id: <new execution>,
+    /// parent_deployment_id}` with the info LP_DEPLOY_PAUSED / LP_DEPLOY_RERUN_CREATED; the
+    /// daemon's control action rides in that diagnostic's data.
+    static func controlOutcome(_ action: String, _ output: StageOutput, _ ctx: StageContext) -> StageOutput {
+        guard output.exitCode == .ok, let id = ctx.arguments.value("--deployment-id") else { return output }
+        var out = output
+        let paused = action == "pause"
+        out.result = paused ? ["op": "pause", "ok": true, "deployment_id": .string(id), "control_state": "paused"]
+            : ["op": "rerun", "ok": true, "deployment_id": output.result["new_execution_id"] ?? .null, "parent_deployment_id": .string(id)]
+        out.diagnostics.insert(Diagnostic(code: paused ? "LP_DEPLOY_PAUSED" : "LP_DEPLOY_RERUN_CREATED", severity: .info,
+                                          message: paused ? "deployment paused" : "rerun created", data: ["control_action": output.result]), at: 0)
+        return out
     }
 }

@@ -37,7 +37,20 @@ enum RemoteIncidentCommands {
         (.get, "/v1/incidents/" + (try RemoteDeployCommands.segment(ctx, "--incident-id")), nil)
     }
 
-    static let regress = RemoteDeployCommands.relayed(
+    /// An incident without a trace cannot make fixtures: on a target that is exit 13 with
+    /// `{incident_id, ok: false}`, as the adapter fixtures say (the local verb's is 3).
+    static let regress: StageCommand = {
+        let command = relayedRegress
+        return StageCommand(words: command.words, spec: command.spec) { ctx in
+            var output = try command.body(ctx)
+            guard output.diagnostics.contains(where: { $0.code == "LP_INCIDENT_TRACE_MISSING" }) else { return output }
+            output.exitCode = .gateRejected
+            output.result = ["incident_id": .string(try RemoteDeployCommands.segment(ctx, "--incident-id")), "ok": false]
+            return output
+        }
+    }()
+
+    private static let relayedRegress = RemoteDeployCommands.relayed(
         ["regress", "from-incident"], "regression fixtures from an incident, kept on the daemon",
         [incident, OptionSpec("--name", value: "NAME", "the regression's name"), OptionSpec("--dry-run", "write nothing"),
          OptionSpec("--out-dir", value: "DIR", "refused on a target: the daemon keeps the fixtures in its state")],

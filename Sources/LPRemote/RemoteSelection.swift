@@ -36,6 +36,9 @@ enum RemoteSelection {
         if let weight = result["latest_weight_pct"] ?? result["current_weight_pct"], weight.intValue != nil {
             out = out.setting("current_weight_pct", weight)
         }
+        if let listener = result["public_listener"]?.stringValue, listener.utf8.count <= 2048 {
+            out = out.setting("public_listener", .string(listener))
+        }
         return out
     }
 }

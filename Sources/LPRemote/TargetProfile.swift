@@ -17,6 +17,18 @@ struct TargetProfile {
     let pinnedSPKI: String?
     let tokenRef: String
     let expectCapabilitiesDigest: String?
+    /// The registry the daemon publishes a run's component to, when the profile names one.
+    let oci: OCISettings?
+
+    struct OCISettings {
+        var registry: String
+        /// `default_namespace` (the daemon uses the deployment's environment without it).
+        var namespace: String?
+        var usernameRef: String
+        var passwordRef: String
+        /// `oci_tls.ca_bundle_path` when `oci_tls.mode` is `ca_bundle` (nil: system trust).
+        var caBundlePath: String?
+    }
 
     var probes: Bool { kind != "k8s" }
 
@@ -69,7 +81,7 @@ struct TargetProfile {
 
         let tokenRef = try Self.string(auth, "token_ref", max: 4096)
         _ = try SecretRef.resolve(tokenRef, field: "auth.token_ref", environment: environment)
-        try Self.checkOCI(fields, environment)
+        let oci = try Self.checkOCI(fields, environment)
         if kind == "k8s", fields["default_namespace"] == nil { throw Self.invalid("kind k8s needs default_namespace") }
         if kind == "wasmcloud", fields["lattice_id"] == nil { throw Self.invalid("kind wasmcloud needs lattice_id") }
         let expected = try Self.optionalString(fields, "expect_capabilities_digest", max: 71)
@@ -84,10 +96,31 @@ struct TargetProfile {
         self.pinnedSPKI = tlsMode == "pinned_spki" ? pin : nil
         self.tokenRef = tokenRef
         self.expectCapabilitiesDigest = expected
+        self.oci = oci
+    }
+
+    /// The profile as an execution's remote meta records it (`target_profile` of
+    /// `lp.deploy.execution.meta.remote@0.1.0`): refs and paths, never a secret; provider short
+    /// names as their full ids.
+    var record: JSON {
+        let providers = ["wasmcloud": "lp.impl.runtime.wasmcloud_v1", "edge_http_v1": "lp.impl.routing.edge_http_v1",
+                         "otlp_http_v1": "lp.impl.telemetry.otlp_http_v1", "server_store_v1": "lp.impl.secrets.server_store_v1",
+                         "oci_v1": "lp.impl.component_registry.oci_v1"]
+        var out: JSON = ["name": .string(name), "kind": .string(kind), "base_url": .string(baseURL), "api_version": "v1",
+                         "auth_kind": "static_bearer"]
+        for key in ["runtime_provider", "routing_provider"] {
+            let value = document[key]?.stringValue ?? ""
+            out = out.setting(key, .string(providers[value] ?? value))
+        }
+        for key in ["tls", "oci_registry", "oci_auth", "oci_tls", "default_namespace", "default_env", "cluster_ref", "lattice_id",
+                    "telemetry_collector_hint"] {
+            out = out.setting(key, document[key] ?? .null)
+        }
+        return out
     }
 
     /// The OCI registry the daemon publishes to: its credentials (refs that must resolve) and trust.
-    private static func checkOCI(_ fields: [String: JSON], _ environment: [String: String]) throws {
+    private static func checkOCI(_ fields: [String: JSON], _ environment: [String: String]) throws -> OCISettings? {
         let registry = try optionalString(fields, "oci_registry", max: 512)
         if let registry, registry.contains("://") || registry.contains("/") || registry.isEmpty {
             throw invalid("oci_registry is host[:port], without a scheme or path")
@@ -95,23 +128,31 @@ struct TargetProfile {
         if registry != nil, fields["oci_auth"] == nil || fields["oci_tls"] == nil {
             throw invalid("oci_registry needs oci_auth and oci_tls")
         }
+        var refs: [String] = []
         if let authValue = fields["oci_auth"] {
             guard case .object(let auth) = authValue else { throw invalid("oci_auth must be an object") }
             try onlyKeys(auth, ["kind", "username_ref", "password_ref"], "oci_auth")
             guard auth["kind"] == "basic" else { throw invalid("oci_auth.kind must be basic") }
             for key in ["username_ref", "password_ref"] {
-                _ = try SecretRef.resolve(try string(auth, key, max: 4096), field: "oci_auth." + key, environment: environment)
+                let ref = try string(auth, key, max: 4096)
+                _ = try SecretRef.resolve(ref, field: "oci_auth." + key, environment: environment)
+                refs.append(ref)
             }
         }
+        var bundle: String?
         if let tlsValue = fields["oci_tls"] {
             guard case .object(let tls) = tlsValue else { throw invalid("oci_tls must be an object") }
             try onlyKeys(tls, ["mode", "ca_bundle_path"], "oci_tls")
             let mode = try string(tls, "mode", max: 32)
             guard ["system", "ca_bundle"].contains(mode) else { throw invalid("oci_tls.mode must be system or ca_bundle") }
-            let bundle = try optionalString(tls, "ca_bundle_path", max: 4096).map { expand($0, environment) }
+            bundle = try optionalString(tls, "ca_bundle_path", max: 4096).map { expand($0, environment) }
             if mode == "ca_bundle", bundle == nil { throw invalid("oci_tls.mode ca_bundle needs oci_tls.ca_bundle_path") }
             if let bundle { try checkPEMBundle(bundle, "oci_tls.ca_bundle_path") }
+            if mode == "system" { bundle = nil }
         }
+        guard let registry, refs.count == 2 else { return nil }
+        return OCISettings(registry: registry, namespace: fields["default_namespace"]?.stringValue, usernameRef: refs[0],
+                           passwordRef: refs[1], caBundlePath: bundle)
     }
 
     static func invalid(_ message: String) -> LPError {

@@ -31,7 +31,7 @@ enum Capabilities {
             "supported_schema_ids": .array(Set(schemas).sorted().map(JSON.string)),
             "supported_deploy_plan_versions": ["x07.deploy.plan@0.2.0"],
             "features": ["incidents": true, "regressions": true, "pause": true, "rerun": true, "weighted_canary": true,
-                         "otlp": false, "server_side_secrets": true, "authenticated_oci_push": false, "registry_tls": false,
+                         "otlp": false, "server_side_secrets": true, "authenticated_oci_push": true, "registry_tls": true,
                          "event_stream": true, "signed_control_actions": true],
             "limits": ["max_blob_bytes": .number(Double(ServeLimits.maxBlobBytes)),
                        "max_parallel_uploads": .number(Double(ServeLimits.maxParallelUploads)),

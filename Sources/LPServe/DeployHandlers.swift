@@ -56,10 +56,13 @@ enum DeployHandlers {
             }
             arguments += ["--limit", String(n)]
         }
-        if ["1", "true", "yes"].contains(request.query["rebuild_index"] ?? "") {
-            _ = VerbRunner.run(["index", "rebuild"], context.stateFlags, environment: context.environment)
-        }
-        return verb(["deploy", "query"], arguments, context)
+        if ["1", "true", "yes"].contains(request.query["rebuild_index"] ?? "") { arguments.append("--rebuild-index") }
+        let answer = verb(["deploy", "query"], arguments, context)
+        // The full view of an execution run through x07lpd shows its remote meta.
+        guard request.query["view"] == "full", let execution = answer.body["result"]?["execution"],
+              let remote = RemoteExecutionMeta.view(of: execution, nowMs: context.nowMs),
+              let result = answer.body["result"] else { return answer }
+        return HTTPResponse(status: answer.status, body: answer.body.setting("result", result.setting("execution", execution.setting("meta", remote))))
     }
 
     /// pause, resume, stop, rollback, promote, rerun: a signed control action with the reason

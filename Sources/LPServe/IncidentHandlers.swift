@@ -2,7 +2,8 @@ import LPCore
 import Foundation
 
 /// `/v1/incidents*`: capture (envelopes and trace given inline, redacted by the capture stage
-/// before anything is stored), list, get, and regression fixtures written on the daemon.
+/// before anything is stored), list, get, and regression fixtures written on the daemon; after
+/// a capture or a regression the incidents' remote meta is written again.
 enum IncidentHandlers {
     static func capture(_ body: HTTPBody, _ context: ServeContext) throws -> HTTPResponse {
         let members = try body.jsonObject(limit: ServeLimits.maxJSONBodyBytes)
@@ -23,7 +24,9 @@ enum IncidentHandlers {
             }
             arguments.append(flag + "=" + text)
         }
-        return DeployHandlers.verb(["incident", "capture"], arguments, context)
+        let answer = DeployHandlers.verb(["incident", "capture"], arguments, context)
+        RemoteIncidentMeta.materialize(state: context.state, deploymentId: id)
+        return answer
     }
 
     static func list(_ request: HTTPRequest, _ context: ServeContext) throws -> HTTPResponse {
@@ -49,6 +52,8 @@ enum IncidentHandlers {
         guard HTTPRequest.isPlainSegment(name) else { throw ServeError.invalidRequest("name is a plain file name") }
         var arguments = ["--incident-id", id, "--name", name, "--out-dir", context.path(".x07lpd/regressions/" + id)]
         if members["dry_run"]?.boolValue == true { arguments.append("--dry-run") }
-        return DeployHandlers.verb(["regress", "from-incident"], arguments, context)
+        let answer = DeployHandlers.verb(["regress", "from-incident"], arguments, context)
+        RemoteIncidentMeta.materialize(state: context.state, incidentId: id)
+        return answer
     }
 }

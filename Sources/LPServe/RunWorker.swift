@@ -8,7 +8,8 @@ import Glibc
 
 /// `lp-serve run-worker`: the detached half of `POST /v1/deploy/run`. It holds the app/env
 /// lease (renewing it while the canary runs), runs `deploy run` in-process, writes the final
-/// report next to its log, records the lease in the execution's remote meta, and lets go.
+/// report next to its log, records the lease (with the target profile and OCI publish) in the execution's remote
+/// meta, and lets go.
 enum RunWorker {
     struct Options {
         var state: String
@@ -54,13 +55,17 @@ enum RunWorker {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let lease, lease.lease_holder == options.deployment {
             do {
+                let members = (try? InputDocument.readFile(RunFiles.remote(options.state, options.deployment), limit: 1 << 20))
+                    .flatMap { try? JSONParser.parse($0) }?.objectValue ?? [:]
                 try RemoteMeta.record(state: options.state, execId: options.deployment, lease: lease, tokenName: options.tokenName,
-                                      releasedMs: now)
+                                      releasedMs: now, members: members)
             } catch {
                 log("could not record the lease in the execution: \(error)")
             }
         }
         Lease.release(state: options.state, app: options.app, env: options.env, execId: options.deployment)
+        // A rollback captures an incident: its remote meta too.
+        RemoteIncidentMeta.materialize(state: options.state, deploymentId: options.deployment)
         let codes = (result.report["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
         log("run of \(options.deployment) ended: exit \(result.exitCode.rawValue) \(codes.joined(separator: " "))")
         return result.exitCode.rawValue

@@ -32,6 +32,13 @@ final class Staging {
         }
     }
 
+    /// A text written to the staging directory (0600), e.g. a CA bundle for libcurl.
+    func file(text: String, name: String) throws -> String {
+        let path = directory + "/" + name
+        _ = try AtomicFile.write(Array(text.utf8), to: path)
+        return path
+    }
+
     /// `sha256:<hex>` (or the bare hex) of a blob the store has.
     func blobPath(_ ref: String, member: String) throws -> String {
         let hex = ref.hasPrefix("sha256:") ? String(ref.dropFirst(7)) : ref

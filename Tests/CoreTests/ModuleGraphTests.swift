@@ -34,7 +34,7 @@ final class ModuleGraphTests: XCTestCase {
             "lp-catalog": ["LPCatalog", "LPStage"],
             "x07lp-stages": stageLibraries.union(["LPStage"]),
             "LPVerbs": kit.union(stageLibraries),
-            "LPServe": kit.union(["LPVerbs"]),
+            "LPServe": kit.union(["LPVerbs", "LPApply", "LPHTTPClient"]),
             "lp-serve": ["LPServe"],
             "LPDaemon": kit.union(["LPServe"]),
             "x07lpd": ["LPDaemon", "LPStage"],

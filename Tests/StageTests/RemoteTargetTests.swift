@@ -20,6 +20,11 @@ final class RemoteTargetTests: XCTestCase {
     }
 
     static func json(_ result: StageResult) throws -> JSON { try JSONParser.parse(result.stdout) }
+    /// The outcome of a run followed with --wait (its own result rides in LP_DEPLOY_RUN_ENDED).
+    static func outcome(_ result: StageResult) -> JSON? {
+        (try? json(result))?["diagnostics"]?.arrayValue?.first { $0["code"] == "LP_DEPLOY_RUN_ENDED" }?["data"]?["run_result"]?["outcome"]
+    }
+
     static func codes(_ result: StageResult) -> [String] {
         ((try? json(result))?["diagnostics"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
     }
@@ -122,6 +127,11 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertTrue(items.allSatisfy { ($0["target_id"]?.stringValue ?? "").hasPrefix("lptgt_") })
         let inspected = try Self.json(try client.x07lp(["target", "inspect", "--name", "prod", "--json"]))
         XCTAssertEqual(inspected["result"]?["capabilities"]?["schema_version"], "lp.remote.capabilities.response@0.1.0")
+        if let root = Upstream.root {
+            let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/remote_capabilities/expected/v1.capabilities.json")
+            // x07lpd says it has no OTLP export (the reference stack has a collector).
+            XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: inspected["result"]?["capabilities"] ?? .null, wildcardKeys: ["otlp"]), [])
+        }
         XCTAssertEqual(try client.x07lp(["target", "rm", "--name", "pinned"]).status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/config/current_target"))
 
@@ -167,16 +177,47 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(try push(again)["uploaded_count"], 0)
         XCTAssertEqual(try push(again)["skipped_count"], 6)
 
-        let ran = try client.x07lp(["deploy", "run", "--deployment-id", id, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+        // --accepted-run names the deployment by the accept's run (the reference's way); a run the
+        // daemon did not accept, or no deployment at all, is exit 2.
+        let acceptedRun = try XCTUnwrap(result["run_id"]?.stringValue)
+        let unknownRun = try client.x07lp(["deploy", "run", "--accepted-run", "lprun_none", "--json"])
+        XCTAssertEqual(unknownRun.status, 2, unknownRun.stderr + unknownRun.stdoutText)
+        XCTAssertEqual(Self.codes(unknownRun), ["LP_DEPLOYMENT_NOT_FOUND"])
+        XCTAssertEqual(try client.x07lp(["deploy", "run", "--wait"]).status, 2)
+        let ran = try client.x07lp(["deploy", "run", "--accepted-run", acceptedRun, "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
                                     "--pause-scale", "0", "--wait", "--json"])
         XCTAssertEqual(ran.status, 0, ran.stderr + ran.stdoutText)
-        XCTAssertEqual(try Self.json(ran)["result"]?["outcome"], "promoted")
+        XCTAssertEqual(try Self.json(ran)["result"]?["deployment_id"], .string(id))
+        XCTAssertEqual(Self.outcome(ran), "promoted")
+        XCTAssertEqual(try Self.json(ran)["result"]?["current_weight_pct"], 100)
+        try validate(try Self.json(ran)["result"], "lp.deploy.remote.result")
         let full = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "full", "--json"])
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertEqual(try Self.json(full)["result"]?["outcome"], "promoted")
         XCTAssertEqual(try Self.json(full)["command"], "deploy query")
         try validate(try Self.json(full)["result"], "lp.deploy.query.result")
+        // The full view shows the remote meta: the client's profile, the daemon, the lease of the run.
+        let remoteMeta = try Self.json(full)["result"]?["execution"]?["meta"]
+        try validate(remoteMeta, "lp.deploy.execution.meta.remote")
+        XCTAssertEqual(remoteMeta?["target_profile"]?["name"], "prod")
+        XCTAssertEqual(remoteMeta?["target_profile"]?["runtime_provider"], "lp.impl.runtime.wasmcloud_v1")
+        XCTAssertEqual(remoteMeta?["control"]?["lock_id"], .string("lplock_" + id))
+        XCTAssertEqual(remoteMeta?["publish"]?["registry"], "registry.invalid", "no registry in this profile")
+        if let root = Upstream.root {
+            for name in ["remote_promote", "remote_query"] {
+                let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/\(name)/expected/query.full.report.json")
+                // The fixture's app is app_min; this one's is the example's.
+                XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: try Self.json(full), wildcardKeys: ["target"]), [], name)
+            }
+        }
         XCTAssertEqual(try client.x07lp(["deploy", "status", "--deployment-id", id]).status, 0)
+        for view in ["summary", "timeline", "decisions", "artifacts"] {
+            let viewed = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", view, "--json"])
+            try assertTemplate("remote_query/expected/query.\(view).report.json", viewed)
+            if view == "summary" { try assertTemplate("remote_promote/expected/query.summary.report.json", viewed) }
+        }
+        let rebuilt = try client.x07lp(["deploy", "query", "--deployment-id", id, "--view", "summary", "--rebuild-index", "--json"])
+        try assertTemplate("remote_query_index_rebuild/expected/query.summary.report.json", rebuilt)
 
         // Query parity: the same inputs run locally give the same normalized full query.
         let localState = ["--target", "__local__", "--state-dir", dir + "/parity"]
@@ -192,6 +233,23 @@ final class RemoteTargetTests: XCTestCase {
             // The reference aliases remote reason codes (LP_PLAN_READY as LP-INTAKE-OK); x07lpd's are the local ones.
             XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: normalized, wildcardKeys: ["target", "decision_reason_codes"]), [])
         }
+
+        // Metrics the SLO refuses: the run rolls back, exit 14 with the remote result at weight 0.
+        var unhealthy = try JSONParser.parse(try InputDocument.readFile(StageProcess.repoRoot + "/examples/hello/metrics/analysis.1.json", limit: 1 << 20))
+        unhealthy = unhealthy.setting("metrics", [["name": "http_error_rate", "unit": "ratio", "value": 0.3],
+                                                  ["name": "http_availability", "unit": "ratio", "value": 0.7],
+                                                  ["name": "http_latency_p95_ms", "unit": "ms", "value": 900]])
+        try FileManager.default.createDirectory(atPath: dir + "/unhealthy", withIntermediateDirectories: true)
+        try write(dir + "/unhealthy/analysis.1.json", unhealthy.canonicalString)
+        let rollbackId = try XCTUnwrap(Self.json(again)["result"]?["deployment_id"]?.stringValue)
+        let rolledBack = try client.x07lp(["deploy", "run", "--deployment-id", rollbackId, "--metrics-dir", dir + "/unhealthy",
+                                           "--pause-scale", "0", "--wait", "--json"])
+        XCTAssertEqual(rolledBack.status, 14, rolledBack.stderr + rolledBack.stdoutText)
+        XCTAssertEqual(Self.outcome(rolledBack), "rolled_back")
+        try validate(try Self.json(rolledBack)["result"], "lp.deploy.remote.result")
+        try assertTemplate("remote_rollback/expected/deploy.run.report.json", rolledBack)
+        try assertTemplate("remote_rollback/expected/query.summary.report.json",
+                           try client.x07lp(["deploy", "query", "--deployment-id", rollbackId, "--view", "summary", "--json"]))
 
         // --target __local__ keeps the local stages: the deployment is not in a fresh local state.
         let local = try client.x07lp(["deploy", "query", "--target", "__local__", "--deployment-id", id, "--state-dir", dir + "/local", "--json"])
@@ -228,26 +286,49 @@ final class RemoteTargetTests: XCTestCase {
         let conflict = try runner.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", b, "--pause-scale", "0", "--json"])
         XCTAssertEqual(conflict.status, 13, conflict.stderr)
         XCTAssertEqual(Self.codes(conflict), ["LP_REMOTE_LEASE_CONFLICT"])
+        try assertTemplate("remote_lease_conflict/expected/deploy.run.report.json", conflict)
         XCTAssertEqual(try Self.json(conflict)["result"], ["op": "run", "ok": false])
         let paused = try client.x07lp(["deploy", "pause", "--target", "prod", "--deployment-id", a, "--reason", "hold", "--json"])
         XCTAssertEqual(paused.status, 0, paused.stderr + paused.stdoutText)
+        try assertTemplate("remote_pause_rerun/expected/pause.report.json", paused)
         XCTAssertEqual(try client.x07lp(["deploy", "rollback", "--target", "prod", "--deployment-id", a, "--reason", "bad"]).status, 0)
         let rerun = try client.x07lp(["deploy", "rerun", "--target", "prod", "--deployment-id", a, "--reason", "again", "--json"])
         XCTAssertEqual(rerun.status, 0, rerun.stderr + rerun.stdoutText)
+        try assertTemplate("remote_pause_rerun/expected/rerun.report.json", rerun)
 
         for (name, document) in [("request", IncidentTests.request), ("response", IncidentTests.response), ("trace", IncidentTests.trace)] {
             try write(dir + "/\(name).json", document.canonicalString)
         }
+        // The paused run's worker records the remote meta when it lets the lease go.
+        let lease = daemon.state + "/.x07lpd/leases/example.hello.web__staging.json"
+        for _ in 0..<100 where FileManager.default.fileExists(atPath: lease) { usleep(100_000) }
         let captured = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "502",
                                          "--request", dir + "/request.json", "--response", dir + "/response.json", "--trace", dir + "/trace.json", "--json"])
         XCTAssertEqual(captured.status, 0, captured.stderr + captured.stdoutText)
+        // This test's response is a 502 (the fixture's a 500).
+        try assertTemplate("remote_incident_capture/expected/incident.capture.report.json", captured, wildcardKeys: ["target", "status_code"])
         let incident = try XCTUnwrap(Self.json(captured)["result"]?["incident_id"]?.stringValue)
         let listed = try client.x07lp(["incident", "list", "--target", "prod", "--deployment-id", a, "--json"])
         XCTAssertEqual(try Self.json(listed)["result"]?["items"]?.arrayValue?.count, 1)
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", incident]).status, 0)
         let regressed = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", incident, "--name", "greet_502", "--json"])
         XCTAssertEqual(regressed.status, 0, regressed.stderr + regressed.stdoutText)
+        try assertTemplate("remote_regression_from_incident/expected/regress.report.json", regressed)
+        // The incident's remote meta beside its local one, following its lifecycle.
+        let remoteMeta = try JSONParser.parse(try InputDocument.readFile(
+            daemon.state + "/incidents/example.hello.web/staging/\(incident)/incident.meta.remote.json", limit: 1 << 20))
+        try validate(remoteMeta, "lp.incident.bundle.meta.remote")
+        XCTAssertEqual(remoteMeta["incident_status"], "regression_generated")
+        XCTAssertEqual(remoteMeta["deployment_id"], .string(a))
+        XCTAssertEqual(remoteMeta["provider"]?["server_id"], "x07lpd-self-hosted")
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
+        // An incident captured without a trace makes no fixtures: 13 on a target.
+        let traceless = try client.x07lp(["incident", "capture", "--target", "prod", "--deployment-id", a, "--reason", "no trace",
+                                          "--request", dir + "/request.json", "--response", dir + "/response.json", "--json"])
+        let tracelessId = try XCTUnwrap(Self.json(traceless)["result"]?["incident_id"]?.stringValue, traceless.stderr)
+        let noTrace = try client.x07lp(["regress", "from-incident", "--target", "prod", "--incident-id", tracelessId, "--json"])
+        XCTAssertEqual(noTrace.status, 13, noTrace.stderr + noTrace.stdoutText)
+        try assertTemplate("remote_incident_trace_missing/expected/regress.report.json", noTrace)
 
         // A profile pinned to other capabilities runs nothing; a secret the daemon lacks refuses the accept.
         let pinned = try profile(dir, "pinned", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
@@ -257,9 +338,11 @@ final class RemoteTargetTests: XCTestCase {
         XCTAssertEqual(mismatch.status, 13, mismatch.stderr)
         XCTAssertEqual(Self.codes(mismatch), ["LP_REMOTE_CAPABILITIES_UNSUPPORTED"])
         XCTAssertEqual(try Self.json(mismatch)["result"], ["op": "run", "ok": false])
+        try assertTemplate("remote_capabilities_mismatch/expected/deploy.run.report.json", mismatch)
         let secret = try client.x07lp(Array(accept.dropLast()) + ["--require-secret", "api_key", "--json"])
         XCTAssertEqual(secret.status, 13, secret.stderr)
         XCTAssertTrue(Self.codes(secret).contains("LP_REMOTE_SECRET_NOT_FOUND"), secret.stdoutText)
+        try assertTemplate("remote_missing_secret/expected/deploy.accept.report.json", secret)
 
         // A daemon that does not answer: 32 for a read, 13 for a run, nothing hangs.
         let closed = try profile(dir, "closed", url: "https://127.0.0.1:\(try DaemonHarness.freePort())",
@@ -314,6 +397,16 @@ final class RemoteTargetTests: XCTestCase {
         let empty = try client.x07lp(["adapter", "conformance", "--target", "prod", "--fixture", dir + "/nothing"])
         XCTAssertEqual(empty.status, 2, empty.stderr)
         try assertNoToken(client, daemon)
+    }
+
+    /// The report matches `remote-oss/<case>/expected/<file>` (when the upstream fixtures are
+    /// present). The fixtures' app is app_min; `target` is the example's here.
+    func assertTemplate(_ path: String, _ result: StageResult, wildcardKeys: Set<String> = ["target"],
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+        guard let root = Upstream.root else { return }
+        let expected = try TemplateMatch.load(root + "/fixtures/remote-oss/" + path)
+        XCTAssertEqual(TemplateMatch.mismatches(expected: expected, actual: try Self.json(result), wildcardKeys: wildcardKeys), [], path,
+                       file: file, line: line)
     }
 
     /// The parity view of a full query (ids, times and digests left out).

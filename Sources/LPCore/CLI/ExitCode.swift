@@ -33,7 +33,7 @@ public enum ExitCode: Int32, CaseIterable, Sendable {
         case .sloRollback: return "SLO analysis rolled the deployment back"
         case .retryBudgetExhausted: return "analysis stayed inconclusive until the retry budget ran out"
         case .metricsMissing: return "no metrics snapshot left for an analysis step"
-        case .stateLocked: return "state directory locked by another writer, or a concurrent change; `adapter conformance`: a scenario failed (LP_REMOTE_ADAPTER_CONFORMANCE_FAILED)"
+        case .stateLocked: return "state directory locked by another writer, or a concurrent change; `adapter conformance`: a scenario failed (LP_REMOTE_ADAPTER_CONFORMANCE_FAILED); x07lpd could not publish the component to the OCI registry (LP_RUNTIME_START_FAILED)"
         case .killSwitchEngaged: return "a run was stopped from outside: an app or platform kill switch blocks it, or a device release failed at the store or its automation is stopped"
         case .stateCorrupt: return "state verification found a damaged or inconsistent record"
         case .unsupportedPlanStep: return "the plan has a step this engine does not know"
