@@ -8,5 +8,6 @@ public enum DaemonStage {
         commands: [LifecycleCommands.initialize, LifecycleCommands.start, LifecycleCommands.stop, LifecycleCommands.status,
                    LifecycleCommands.reload, CredentialCommands.tokenAdd, CredentialCommands.tokenList, CredentialCommands.tokenRemove,
                    CredentialCommands.secretSet, CredentialCommands.secretList, CredentialCommands.secretRemove,
-                   CredentialCommands.secretStorePack, UICommands.serve, UICommands.export])
+                   CredentialCommands.secretStorePack, RegistryCommands.allow, RegistryCommands.list, RegistryCommands.remove,
+                   UICommands.serve, UICommands.export])
 }

@@ -48,6 +48,9 @@ enum RunHandlers {
             arguments.append("--metrics-from=" + (source.stringValue ?? ""))
         }
         let destination = try members["oci"].flatMap { $0 == JSON.null ? nil : try OCIDestination.parse($0) }
+        if let destination, !(try OCIRegistries.load(state: context.state)).allows(destination.registry) {
+            throw ServeError.registryNotAllowed(destination.registry)
+        }
         // What the worker records in meta.ext.remote with the lease when the run ends.
         var record: [String: JSON] = [:]
         if let profile = members["target_profile"], profile != JSON.null { record["target_profile"] = try TargetProfileRecord.check(profile) }

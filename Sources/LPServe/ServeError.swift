@@ -11,6 +11,8 @@ public enum ServeError: Error, Equatable {
     case crossOrigin
     /// A Host header that is not a loopback name: a DNS-rebound page talking to `ui serve`.
     case foreignHost
+    /// A run names an OCI registry the operator did not allow (`x07lpd registry allow`).
+    case registryNotAllowed(String)
     case forbidden(Scope)
     case notFound
     case methodNotAllowed
@@ -25,7 +27,7 @@ public enum ServeError: Error, Equatable {
         case .invalidRequest, .lengthRequired: return 400
         case .tooLarge: return 413
         case .unauthenticated: return 401
-        case .forbidden, .crossOrigin, .foreignHost: return 403
+        case .forbidden, .crossOrigin, .foreignHost, .registryNotAllowed: return 403
         case .notFound: return 404
         case .methodNotAllowed: return 405
         case .digestMismatch, .leaseConflict: return 409
@@ -37,7 +39,7 @@ public enum ServeError: Error, Equatable {
     var exitCode: ExitCode {
         switch self {
         case .invalidRequest, .tooLarge, .lengthRequired, .methodNotAllowed: return .invalidHTTPRequest
-        case .unauthenticated, .forbidden, .crossOrigin, .foreignHost: return .remoteAuth
+        case .unauthenticated, .forbidden, .crossOrigin, .foreignHost, .registryNotAllowed: return .remoteAuth
         case .notFound: return .httpNotFound
         case .digestMismatch, .secretStoreInvalid: return .digestMismatch
         case .leaseConflict, .secretsMissing: return .gateRejected
@@ -53,6 +55,7 @@ public enum ServeError: Error, Equatable {
         case .forbidden: return "LP_REMOTE_SCOPE_DENIED"
         case .crossOrigin: return "LP_UI_CROSS_ORIGIN"
         case .foreignHost: return "LP_UI_FOREIGN_HOST"
+        case .registryNotAllowed: return "LP_OCI_REGISTRY_NOT_ALLOWED"
         case .notFound: return "LP_HTTP_NOT_FOUND"
         case .digestMismatch: return "LP_REMOTE_UPLOAD_DIGEST_MISMATCH"
         case .leaseConflict: return "LP_REMOTE_LEASE_CONFLICT"
@@ -74,6 +77,8 @@ public enum ServeError: Error, Equatable {
         case .unauthenticated: return "remote api requires a valid bearer token"
         case .forbidden(let scope): return "the token's scope does not allow this route (it needs \(scope.rawValue))"
         case .crossOrigin: return "a control needs a same-origin request with a JSON body (from a browser, also the X-X07LP-UI: 1 header)"
+        case .registryNotAllowed(let registry):
+            return "this daemon does not publish to \(registry.prefix(256)); its operator allows a registry with `x07lpd registry allow --host \(registry.prefix(256))`"
         case .foreignHost: return "the Command Center answers only requests addressed to a loopback host (127.x.x.x, localhost, [::1])"
         case .notFound: return "endpoint not found"
         case .methodNotAllowed: return "this endpoint does not take that method"

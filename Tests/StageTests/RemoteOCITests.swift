@@ -47,6 +47,17 @@ extension RemoteTargetTests {
         }
         let metrics = StageProcess.repoRoot + "/examples/hello/metrics"
 
+        // A registry the operator did not allow: refused (403) before the lease, nothing sent.
+        let notAllowed = try client.x07lp(["deploy", "run", "--target", "prod", "--deployment-id", try accepted("prod"),
+                                           "--metrics-dir", metrics, "--pause-scale", "0", "--wait", "--json"])
+        XCTAssertEqual(notAllowed.status, 41, notAllowed.stderr + notAllowed.stdoutText)
+        XCTAssertEqual(Self.codes(notAllowed), ["LP_OCI_REGISTRY_NOT_ALLOWED"])
+        XCTAssertEqual(try registry.request("GET", "/v2/_catalog").status, 200)
+        let allowed = try StageProcess.run(StageProcess.binary("x07lpd"), ["registry", "allow", "--state-dir", daemon.state,
+                                                                           "--host", registry.host, "--json"])
+        XCTAssertEqual(allowed.status, 0, allowed.stderr)
+        XCTAssertEqual(try JSONParser.parse(allowed.stdout)["result"]?["registries"], [.string(registry.host)])
+
         // Wrong registry password, and a registry CA that did not sign its certificate: the accept
         // goes through, the run is refused with 17 before it starts, and the lease is let go.
         let refusedId = try accepted("badauth")
