@@ -43,8 +43,19 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(try StageProcess.run("/usr/bin/dpkg-query", ["-W", "libarchive13", "libssl3", "libsqlite3-0"]).status, 0)
         let root = try install(deb)
         let bin = root + "/usr/bin"
-        for name in ["x07lp", "lp-validate", "lp-plan", "lp-apply", "lp-query", "lp-incident", "lp-regress"] {
+        // Every shipped command is installed and runs from the installed files alone.
+        let commands = ["lp-validate", "lp-plan", "lp-apply", "lp-query", "lp-incident", "lp-regress", "lp-release", "lp-remote",
+                        "x07lpd", "lp-serve", "lp-mcp"]
+        for name in ["x07lp"] + commands {
             XCTAssertTrue(FileManager.default.isExecutableFile(atPath: bin + "/" + name), name)
+        }
+        for name in commands {
+            let printed = try bare(bin + "/" + name, ["--version"])
+            XCTAssertEqual(printed.status, 0, name + ": " + printed.stderr)
+            XCTAssertEqual(printed.stdoutText, "\(name) \(version)\n", name)
+            let help = try bare(bin + "/" + name, ["--help"])
+            XCTAssertEqual(help.status, 0, name + ": " + help.stderr)
+            XCTAssertTrue(help.stdoutText.hasPrefix(name + " — "), name + ": " + help.stdoutText)
         }
         // One binary holds every stage (bin/lp-* link to it); the loader finds nothing of Swift.
         let ldd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/x07lp-stages"])
@@ -54,11 +65,16 @@ final class PackageInstallTests: XCTestCase {
         for name in ["libarchive.so.13", "libcrypto.so.3", "libsqlite3.so.0"] {
             XCTAssertTrue(ldd.stdoutText.contains(name), "x07lp-stages does not load \(name): \(ldd.stdoutText)")
         }
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/x07lp-stages")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-apply"), "../lib/x07lp/x07lp-stages")
+        // lp-query is its own lean binary: SQLite and libcrypto, not libarchive or libcurl's tree.
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/lp-query")
+        let queryLdd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/lp-query"]).stdoutText
+        XCTAssertTrue(queryLdd.contains("libsqlite3.so.0") && !queryLdd.contains("libcurl") && !queryLdd.contains("libarchive")
+                      && !queryLdd.contains("swift"), queryLdd)
         let manifest = try StageProcess.run("/usr/bin/dpkg-deb", ["-c", deb]).stdoutText
-        for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/man/man1/lp-apply.1.gz",
-                     "./usr/share/bash-completion/completions/x07lp", "./usr/share/zsh/vendor-completions/_x07lp",
-                     "./usr/share/x07lp/contracts/index.json", "./usr/share/x07lp/x07lp.routes"] {
+        for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/bash-completion/completions/x07lp",
+                     "./usr/share/zsh/vendor-completions/_x07lp", "./usr/share/x07lp/contracts/index.json",
+                     "./usr/share/x07lp/x07lp.routes"] + commands.map({ "./usr/share/man/man1/\($0).1.gz" }) {
             XCTAssertTrue(manifest.contains(path), "the .deb lacks \(path)")
         }
         XCTAssertEqual(try bare(bin + "/x07lp", ["--version"]).stdoutText, "x07lp \(version)\n")
