@@ -18,7 +18,7 @@ enum PackInitCommand {
             options: [OptionSpec("--app-id", value: "ID", "the app the documents name (default my.app)")],
             positionals: ["DIR"],
             examples: ["x07lp pack init starter --app-id shop.web",
-                       "x07lp deploy --pack starter/pack --change starter/change_request.json --ops starter/ops.json --slo starter/slo.json --policy starter/policy.json --metrics-dir starter/metrics"],
+                       "x07lp deploy --pack starter/pack --change starter/change_request.json --ops starter/ops.json --slo starter/slo.json --policy starter/policy.json --capabilities starter/capabilities.json --metrics-dir starter/metrics"],
             exitCodes: [.ok, .usage, .invalidInput],
             notes: ["DIR must not exist or be empty; the set is written beside it and moved into place, so a failure",
                     "leaves nothing behind. The result lists every file with its sha256, and the deploy command that runs it."]),
@@ -36,7 +36,7 @@ enum PackInitCommand {
         let files = StarterSet(appId: appId).files()
         let catalog = try ContractCatalog.locate(environment: ctx.environment)
         // Every document must pass its contract (an --app-id that is no identifier fails here).
-        for (name, bytes) in files where name.hasSuffix(".json") && name != "pack/bundle.json" && name != "capabilities.json" {
+        for (name, bytes) in files where name.hasSuffix(".json") && name != "pack/bundle.json" {
             let document = try InputDocument(bytes: bytes, source: "--app-id \(appId): \(name)").json
             try catalog.validate(document, as: document["schema_version"]?.stringValue ?? "", source: "--app-id \(appId): \(name)")
         }
@@ -59,7 +59,7 @@ enum PackInitCommand {
         }
         let d = directory
         let deploy = "x07lp deploy --pack \(d)/pack --change \(d)/change_request.json --ops \(d)/ops.json --slo \(d)/slo.json "
-            + "--policy \(d)/policy.json --metrics-dir \(d)/metrics"
+            + "--policy \(d)/policy.json --capabilities \(d)/capabilities.json --metrics-dir \(d)/metrics"
         return StageOutput(result: ["schema_version": "x07lp.pack.init.result@0.1.0", "dir": .string(directory),
                                     "app_id": .string(appId), "files": .array(listed), "deploy_command": .string(deploy)])
     }

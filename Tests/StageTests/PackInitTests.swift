@@ -19,7 +19,7 @@ final class PackInitTests: XCTestCase {
         let state = StageProcess.temporaryDirectory() + "/state"
         let deploy = try StageProcess.x07lp(["deploy", "--pack", dir + "/pack", "--change", dir + "/change_request.json",
                                              "--ops", dir + "/ops.json", "--slo", dir + "/slo.json", "--policy", dir + "/policy.json",
-                                             "--metrics-dir", dir + "/metrics", "--pause-scale", "0", "--state-dir", state, "--json"])
+                                             "--capabilities", dir + "/capabilities.json", "--metrics-dir", dir + "/metrics", "--pause-scale", "0", "--state-dir", state, "--json"])
         XCTAssertEqual(deploy.status, 0, deploy.stderr)
         let report = try JSONParser.parse(deploy.stdout)
         XCTAssertEqual(report["result"]?["outcome"], "promoted", deploy.stdoutText)

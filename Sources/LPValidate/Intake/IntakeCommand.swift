@@ -20,6 +20,7 @@ enum IntakeCommand {
                 OptionSpec("--ops", value: "FILE", aliases: ["--ops-profile"],
                            "x07.app.ops.profile@0.1.0; its referenced files must be given and match pinned digests"),
                 OptionSpec("--slo", value: "FILE", "x07.slo.profile@0.1.0 referenced by the ops profile"),
+                OptionSpec("--capabilities", value: "FILE", "x07.app.capabilities@0.2.0 referenced by the ops profile (checked against its pin)"),
                 OptionSpec("--policy", value: "FILE", repeatable: true, "x07.policy.card@0.1.0 to evaluate"),
                 OptionSpec("--provenance", value: "FILE", "DSSE envelope with an in-toto v1 / SLSA v1 statement about the pack"),
                 OptionSpec("--trusted-key", value: "PEM", repeatable: true, "Ed25519 public key trusted to sign provenance"),
