@@ -105,6 +105,29 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(try JSONParser.parse(schemas.stdout)["contracts_dir"], "embedded")
     }
 
+    /// x07lpd from the installed files: its nginx and fcgiwrap run the installed lp-serve (a link
+    /// to x07lp-stages, which runs as the name it has) and the API answers.
+    func testTheInstalledDaemonServesThroughTheInstalledLpServe() throws {
+        guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else {
+            throw XCTSkip("nginx and fcgiwrap are not installed (scripts/bootstrap installs them)")
+        }
+        let root = try install(try package().deb)
+        let x07lpd = root + "/usr/bin/x07lpd", state = StageProcess.temporaryDirectory() + "/daemon"
+        let port = try DaemonHarness.freePort()
+        func daemon(_ arguments: [String]) throws -> StageResult {
+            try StageProcess.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin:/usr/sbin", x07lpd] + arguments + ["--state-dir", state])
+        }
+        let initialized = try daemon(["init", "--addr", "127.0.0.1:\(port)", "--dev-ca"])
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        let config = try String(contentsOfFile: state + "/.x07lpd/nginx.conf", encoding: .utf8)
+        XCTAssertTrue(config.contains("SCRIPT_FILENAME \(root)/usr/bin/lp-serve;"), config)
+        XCTAssertEqual(try daemon(["start"]).status, 0)
+        defer { _ = try? daemon(["stop"]) }
+        let health = try StageProcess.run("/usr/bin/curl", ["-s", "--cacert", state + "/.x07lpd/tls/ca.pem",
+                                                            "https://127.0.0.1:\(port)/v1/health"])
+        XCTAssertEqual(try JSONParser.parse(health.stdout)["ok"], true, health.stdoutText + health.stderr)
+    }
+
     /// The tarball unpacks anywhere; a stage binary copied out of it alone still validates.
     func testTheTarballAndACopiedBinaryWorkAnywhere() throws {
         let (_, tarball, version) = try package()
