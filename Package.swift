@@ -30,6 +30,11 @@ let stages = [
     Stage(executable: "lp-remote", library: "LPRemote", kernel: ["LPHTTPClient"]),
 ]
 
+/// Release executables are linked position-dependent: a static-stdlib PIE spends a third of a
+/// query's start-up applying ~100,000 relative relocations to pages it then owns privately
+/// (docs/stages.md#start-up). Debug builds keep the toolchain's default.
+let releaseLink: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
+
 let package = Package(
     name: "x07lp",
     products: stages.map { .executable(name: $0.executable, targets: [$0.executable]) }
@@ -62,27 +67,28 @@ let package = Package(
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
         .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }
                     + ["LPVerbs", "LPCatalog", "LPServe", "LPDaemon", "LPMCP", "TestFixtures"]),
-        // lp-catalog reads every stage's declarations (`lp-catalog routes` > scripts/x07lp.routes);
-        // nothing depends on it.
-        .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
-        .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"]),
-        // Every stage in one binary, dispatched on the name it runs as: what scripts/install ships.
-        .executableTarget(name: "x07lp-stages", dependencies: stages.map { .target(name: $0.library) }),
+        // lp-catalog reads every stage's and server's declarations (`lp-catalog routes` >
+        // scripts/x07lp.routes, man pages, completions); nothing depends on it.
+        .target(name: "LPCatalog", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) } + ["LPServe", "LPDaemon", "LPMCP"]),
+        .executableTarget(name: "lp-catalog", dependencies: ["LPCatalog"], linkerSettings: releaseLink),
+        // Every stage and server in one binary, dispatched on the name it runs as: what scripts/install ships.
+        .executableTarget(name: "x07lp-stages", dependencies: stages.map { .target(name: $0.library) } + ["LPServe", "LPDaemon", "LPMCP"],
+                          linkerSettings: releaseLink),
         // The x07lp verbs as in-process pipelines of the stage libraries, for the servers.
         .target(name: "LPVerbs", dependencies: ["LPStage"] + stages.map { .target(name: $0.library) }),
         // x07lpd: lp-serve answers the /v1 API behind nginx and fcgiwrap; x07lpd sets them up.
         .target(name: "LPServe", dependencies: ["LPVerbs", "LPHTTPClient"]),
-        .executableTarget(name: "lp-serve", dependencies: ["LPServe"]),
+        .executableTarget(name: "lp-serve", dependencies: ["LPServe"], linkerSettings: releaseLink),
         .target(name: "LPDaemon", dependencies: ["LPServe"]),
-        .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"]),
+        .executableTarget(name: "x07lpd", dependencies: ["LPDaemon"], linkerSettings: releaseLink),
         // lp-mcp: the MCP server over stdio; each tool call runs one verb through LPVerbs.
         .target(name: "LPMCP", dependencies: ["LPVerbs"]),
-        .executableTarget(name: "lp-mcp", dependencies: ["LPMCP"]),
+        .executableTarget(name: "lp-mcp", dependencies: ["LPMCP"], linkerSettings: releaseLink),
     ]
     + stages.map { stage in
         .target(name: stage.library,
                 dependencies: ["LPStage"] + (stage.uses + stage.kernel + stage.system).map { .target(name: $0) })
     }
-    + stages.map { .executableTarget(name: $0.executable, dependencies: [.target(name: $0.library)]) },
+    + stages.map { .executableTarget(name: $0.executable, dependencies: [.target(name: $0.library)], linkerSettings: releaseLink) },
     swiftLanguageModes: [.v6]
 )

@@ -172,12 +172,18 @@ struct ApplyEngine {
         let progress = wait > 0 ? self.progress : ProgressReporter(mode: .off)
         progress.show(ProgressReporter.pauseWaiting(step: step, seconds: wait))
         defer { progress.finish() }
+        var shownLeft = Int.max
         repeat {
             if let ending = try controlEnding() {
                 progress.show(ProgressReporter.pauseEnded(step: step, seconds: wait, endedBy: "deployment \(ending)"))
                 return ending
             }
             let left = deadline.timeIntervalSinceNow
+            // The countdown, in whole seconds, redrawn when it changes (only under a terminal's progress).
+            if progress.mode != .off, left > 0, Int(left.rounded(.up)) < shownLeft {
+                shownLeft = Int(left.rounded(.up))
+                progress.show(ProgressReporter.pauseLeft(step: step, left: shownLeft, of: wait))
+            }
             if left > 0 { usleep(useconds_t(min(left, 0.02) * 1_000_000)) }
         } while Date() < deadline
         progress.show(ProgressReporter.pauseEnded(step: step, seconds: wait, endedBy: nil))

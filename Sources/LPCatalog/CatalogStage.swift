@@ -7,6 +7,10 @@ import LPRegress
 import LPQuery
 import LPRelease
 import LPRemote
+import LPDaemon
+import LPServe
+import LPMCP
+import LPCore
 
 /// lp-catalog: what the stages declare, read from their own `StageDefinition`s, for tools that
 /// compose them. `lp-catalog routes` prints the routing table scripts/x07lp sources
@@ -26,4 +30,9 @@ public enum CatalogStage {
         IncidentStage.definition, RegressStage.definition, QueryStage.definition, ReleaseStage.definition,
         RemoteStage.definition,
     ]
+
+    /// The other binaries shipped beside the stages, each with a man page: x07lpd (a stage
+    /// definition of its own, not routed by the wrapper) and the servers that parse their own flags.
+    public static let daemon = DaemonStage.definition
+    public static let servers: [CommandSpec] = [ServeMain.spec, ServerOptions.spec]
 }

@@ -9,18 +9,25 @@ enum DocsCommands {
         spec: CommandSpec(
             name: "lp-catalog man", reportCommand: "catalog man",
             summary: "print the man page (troff) of x07lp or of a stage",
-            usage: ["lp-catalog man x07lp|lp-validate|lp-plan|lp-apply|lp-query|lp-incident|lp-regress"],
+            usage: ["lp-catalog man x07lp|lp-validate|lp-plan|lp-apply|lp-query|lp-incident|lp-regress|lp-release|lp-remote|x07lpd|lp-serve|lp-mcp"],
             options: [], positionals: ["NAME"],
             examples: ["lp-catalog man x07lp > share/man/man1/x07lp.1", "lp-catalog man lp-apply | man -l -"],
             exitCodes: [.ok, .usage, .internalError]),
         body: { ctx in
             let routes = try RoutesTable(stages: CatalogStage.stages)
-            let names = ["x07lp"] + CatalogStage.stages.map(\.name)
+            let stages = CatalogStage.stages + [CatalogStage.daemon]
+            let names = ["x07lp"] + stages.map(\.name) + CatalogStage.servers.map(\.name)
             guard ctx.arguments.positionals.count == 1, let name = ctx.arguments.positionals.first, names.contains(name) else {
                 throw LPError(.usage, code: "LP_USAGE", "name one page: \(names.joined(separator: ", "))")
             }
-            let page = name == "x07lp" ? ManPage.wrapper(routes: routes, stages: CatalogStage.stages)
-                : ManPage.stage(CatalogStage.stages.first { $0.name == name }!, routes: routes)
+            let page: ManPage
+            if name == "x07lp" {
+                page = ManPage.wrapper(routes: routes, stages: stages)
+            } else if let stage = stages.first(where: { $0.name == name }) {
+                page = ManPage.stage(stage, routes: routes)
+            } else {
+                page = ManPage.server(CatalogStage.servers.first { $0.name == name }!)
+            }
             return StageOutput(result: ["name": .string(page.name), "section": 1, "troff": .string(page.text)],
                                rawBytes: Array(page.text.utf8))
         })

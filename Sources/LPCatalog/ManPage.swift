@@ -42,7 +42,7 @@ public struct ManPage: Sendable {
         }
         lines += [".SH OPTIONS", escape("Every verb accepts:")] + routes.common.flatMap(optionItem)
         lines += exitStatus(ExitCode.allCases) + environmentSection()
-        lines += [".SH SEE ALSO", stages.map { ".BR \($0.name) (1)" }.joined(separator: ",\n")]
+        lines += [".SH SEE ALSO", (stages.map(\.name) + CatalogStage.servers.map(\.name)).map { ".BR \($0) (1)" }.joined(separator: ",\n")]
         return ManPage(name: "x07lp", text: lines.joined(separator: "\n") + "\n")
     }
 
@@ -67,6 +67,16 @@ public struct ManPage: Sendable {
         lines += exitStatus(Array(Set(stage.commands.flatMap(\.spec.exitCodes))))
         lines += environmentSection() + [".SH SEE ALSO", ".BR x07lp (1)"]
         return ManPage(name: stage.name, text: lines.joined(separator: "\n") + "\n")
+    }
+
+    /// The page of a server that parses its own flags (lp-serve, lp-mcp): its one spec.
+    public static func server(_ spec: CommandSpec) -> ManPage {
+        var lines = header(spec.name, spec.summary)
+        lines += [".SH SYNOPSIS", ".nf"] + spec.usage.map(escape) + [".fi", ".SH DESCRIPTION"] + spec.notes.map(escape)
+        if !spec.options.isEmpty { lines += [".SH OPTIONS"] + spec.options.flatMap(optionItem) }
+        if !spec.examples.isEmpty { lines += [".SH EXAMPLES", ".nf", ".RS"] + spec.examples.map(escape) + [".RE", ".fi"] }
+        lines += exitStatus(spec.exitCodes) + [".SH SEE ALSO", ".BR x07lp (1)", ".BR x07lpd (1)"]
+        return ManPage(name: spec.name, text: lines.joined(separator: "\n") + "\n")
     }
 
     static func header(_ name: String, _ summary: String) -> [String] {

@@ -50,6 +50,8 @@ public enum VerbCatalog {
         VerbSpec("schema validate", "validate a document against a contract (lp-validate)", ["validate_schema_validate"]),
         VerbSpec("pack seal", "pin a pack directory's files in its manifest: sha256, bytes_len (lp-validate)",
                  ["validate_pack_seal"], line: "pack seal DIR"),
+        VerbSpec("pack init", "write a starter set that deploys as it is: sealed pack, ops profile with a canary plan, SLO, policy, change request, metrics (lp-validate)",
+                 ["validate_pack_init"], line: "pack init DIR"),
         VerbSpec("canon", "RFC 8785 canonical bytes of a JSON document (lp-validate)", ["validate_canon"]),
         VerbSpec("digest", "{sha256, bytes_len} of a file (lp-validate)", ["validate_digest"], line: "digest FILE"),
         VerbSpec("state verify", "check blobs, records, signatures, references (lp-validate)", ["validate_state_verify"]),

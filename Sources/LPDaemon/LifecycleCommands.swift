@@ -144,7 +144,7 @@ enum LifecycleCommands {
 
     /// `lp-serve` beside this binary (or in $X07LP_BIN_DIR).
     static func serveBinary(_ ctx: StageContext) throws -> String {
-        let here = URL(fileURLWithPath: CommandLine.arguments.first ?? "x07lpd").resolvingSymlinksInPath().deletingLastPathComponent().path
+        let here = URL(fileURLWithPath: ServeContext.ownPath(CommandLine.arguments.first ?? "x07lpd")).deletingLastPathComponent().path
         for dir in [ctx.environment["X07LP_BIN_DIR"], here].compactMap({ $0 }) where access(dir + "/lp-serve", X_OK) == 0 {
             return absolute(dir + "/lp-serve")
         }

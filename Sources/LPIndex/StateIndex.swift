@@ -83,8 +83,11 @@ public final class StateIndex {
 
     /// Opens the index, rebuilding it from the files when it is missing, damaged, of another
     /// schema version or stale; `rebuilt` says whether that happened (for a read-only index:
-    /// whether it had to be built in memory).
-    public static func open(state: StateDirectory) throws -> (StateIndex, rebuilt: Bool) {
+    /// whether it had to be built in memory). With `forReading` (the read views), the
+    /// deploy-loop copy is brought up to date only when this open rebuilt the queried file:
+    /// otherwise it is left to the next writer's open, which checks it, and a read costs one
+    /// SQLite connection instead of two (docs/index.md#the-copy-and-the-read-path).
+    public static func open(state: StateDirectory, forReading: Bool = false) throws -> (StateIndex, rebuilt: Bool) {
         guard stateExists(state) else {
             return (try StateIndex(state: state, location: .controlPlane, db: inMemory(state: state), storage: .memory), false)
         }
@@ -95,6 +98,7 @@ public final class StateIndex {
                 // The copy is for other readers: a copy that cannot be brought up to date now is
                 // stale, and the next open brings it up to date. After a rebuild it is copied
                 // whatever its own stamps say (they may hide what made the rebuild necessary).
+                if forReading && !rebuilt { return (index, rebuilt) }
                 index.mirror = index.isPersistent ? try? openMirror(state: state, copying: index, force: rebuilt) : nil
                 return (index, rebuilt)
             } catch let error as SQLiteError where error.meansReadOnly {

@@ -4,8 +4,9 @@ import Glibc
 #endif
 
 /// `lp-mcp`'s own flags (it is not a stage: no document in, no report out).
-enum ServerOptions {
-    static let spec: CommandSpec = {
+public enum ServerOptions {
+    /// Its `--help` and its man page (lp-catalog man lp-mcp).
+    public static let spec: CommandSpec = {
         var spec = CommandSpec(
             name: "lp-mcp", reportCommand: "mcp serve",
             summary: "MCP server over stdio (JSON-RPC 2.0, one message per line): tools lp.query_v1 and lp.control_v1",

@@ -18,7 +18,7 @@ struct IndexAccess {
             index = try StateIndex.rebuild(state: ctx.state)
             rebuilt = true
         } else {
-            (index, rebuilt) = try StateIndex.open(state: ctx.state)
+            (index, rebuilt) = try StateIndex.open(state: ctx.state, forReading: true)
         }
     }
 

@@ -26,10 +26,17 @@ public struct ServeContext: Sendable {
             throw ServeError.internalError("X07LPD_STATE_DIR is not set to an absolute path (nginx fastcgi_param)")
         }
         let now = environment["X07LP_NOW_UNIX_MS"].flatMap(Int64.init) ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let binary = URL(fileURLWithPath: CommandLine.arguments.first ?? "lp-serve").resolvingSymlinksInPath().path
+        let binary = ServeContext.ownPath(CommandLine.arguments.first ?? "lp-serve")
         var context = ServeContext(state: state, environment: environment, nowMs: now, serveBinary: binary)
         if let mode = environment["X07LPD_UI"] { context.ui = UIMode(localControl: mode == "local-control") }
         return context
+    }
+
+    /// The absolute path this binary was started by, its directory's links resolved but not its
+    /// own name: an installed lp-serve is a link to x07lp-stages, which runs as the name it has.
+    public static func ownPath(_ argv0: String) -> String {
+        let url = URL(fileURLWithPath: argv0)
+        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
     }
 
     /// The flags every verb gets: this state directory.

@@ -8,15 +8,31 @@ import Glibc
 /// The `lp-serve` binary: a CGI filter under fcgiwrap (request in the environment and stdin,
 /// response on stdout), or `lp-serve run-worker …`, the detached half of a remote run.
 public enum ServeMain {
+    /// What `lp-serve --help` prints and its man page (lp-catalog man lp-serve) says.
+    public static let spec: CommandSpec = {
+        var spec = CommandSpec(
+        name: "lp-serve", reportCommand: "remote",
+        summary: "the x07lpd request filter: one CGI request in, one JSON response out",
+        usage: ["lp-serve (a CGI request: REQUEST_METHOD, REQUEST_URI, QUERY_STRING, CONTENT_LENGTH, HTTP_AUTHORIZATION,",
+                "          X07LPD_STATE_DIR in the environment, the body on stdin)",
+                "lp-serve run-worker ... (the detached half of a remote run; lp-serve starts it)"],
+        options: [], examples: ["x07lpd init --state-dir /var/lib/x07lpd   # writes the nginx and fcgiwrap configuration that runs lp-serve"],
+        exitCodes: [.ok, .usage],
+        notes: ["nginx and fcgiwrap run lp-serve for each /v1 request; `x07lpd init` writes their configuration (docs/x07lpd.md).",
+                "Refusals are JSON responses with an LP_* code; the exit status is 0 for every answered request."])
+        spec.options = []  // none of the stages' common flags: nginx's environment says everything
+        return spec
+    }()
+
     public static func main(_ argv: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         signal(SIGPIPE, SIG_IGN)
         if argv.first == "run-worker" { exit(RunWorker.main(Array(argv.dropFirst()))) }
+        if argv.first == "--version" {
+            print("lp-serve \(LPVersion.current)")
+            exit(0)
+        }
         if argv.first == "--help" || argv.first == "-h" || argv.first == "help" {
-            print("""
-            lp-serve — the x07lpd request filter: one CGI request in (REQUEST_METHOD, REQUEST_URI, QUERY_STRING,
-            CONTENT_LENGTH, HTTP_AUTHORIZATION, X07LPD_STATE_DIR; the body on stdin), one JSON response out.
-            nginx and fcgiwrap run it; `x07lpd init` writes their configuration. See docs/x07lpd.md.
-            """)
+            print(spec.helpText, terminator: "")
             exit(0)
         }
         let environment = ProcessInfo.processInfo.environment

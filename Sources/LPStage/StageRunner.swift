@@ -43,7 +43,7 @@ public struct StageDefinition: Sendable {
 public enum StageRunner {
     public static func main(_ definition: StageDefinition, argv: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         let (stage, summary, commands) = (definition.name, definition.summary, definition.commands)
-        let environment = ProcessInfo.processInfo.environment
+        let environment = ProcessEnvironment.current()
         let (command, rest) = select(commands, argv)
         guard let command else {
             if argv.first == "--version" { emitText("\(stage) \(LPVersion.current)\n"); exit(0) }

@@ -11,6 +11,6 @@ public enum ValidateStage {
             IntakeCommand.command,
             SchemaCommands.list, SchemaCommands.get, SchemaCommands.validate,
             CanonCommand.command, DigestCommand.command, ExitCodesCommand.command,
-            StateVerifyCommand.command, PackSealCommand.command,
+            StateVerifyCommand.command, PackSealCommand.command, PackInitCommand.command,
         ])
 }

@@ -7,7 +7,7 @@ import XCTest
 /// declarations: every flag a command declares is in its page and completes in bash; the pages
 /// format without a troff warning.
 final class ManPageAndCompletionTests: XCTestCase {
-    static let pages = ["x07lp"] + CatalogStage.stages.map(\.name)
+    static let pages = ["x07lp"] + CatalogStage.stages.map(\.name) + [CatalogStage.daemon.name] + CatalogStage.servers.map(\.name)
 
     func catalog(_ arguments: [String]) throws -> StageResult {
         let result = try StageProcess.run(StageProcess.binary("lp-catalog"), arguments)
@@ -27,10 +27,12 @@ final class ManPageAndCompletionTests: XCTestCase {
                 XCTAssertEqual(formatted.stderr, "", "\(name).1 has troff warnings")
             }
             let text = page.stdoutText.replacingOccurrences(of: "\\-", with: "-")
-            let stages = name == "x07lp" ? CatalogStage.stages : CatalogStage.stages.filter { $0.name == name }
-            for stage in stages {
-                for option in stage.commands.flatMap(\.spec.options) where !["--help", "--version"].contains(option.name) || name != "x07lp" {
-                    XCTAssertTrue(text.contains(option.name), "\(name)(1) does not name \(option.name) (\(stage.name))")
+            let stages = name == "x07lp" ? CatalogStage.stages : (CatalogStage.stages + [CatalogStage.daemon]).filter { $0.name == name }
+            let specs = stages.flatMap { $0.commands.map(\.spec) } + CatalogStage.servers.filter { $0.name == name }
+            XCTAssertFalse(specs.isEmpty, name)
+            for spec in specs {
+                for option in spec.options where !["--help", "--version"].contains(option.name) || name != "x07lp" {
+                    XCTAssertTrue(text.contains(option.name), "\(name)(1) does not name \(option.name) (\(spec.name))")
                 }
             }
         }

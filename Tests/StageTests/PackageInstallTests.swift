@@ -43,8 +43,19 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(try StageProcess.run("/usr/bin/dpkg-query", ["-W", "libarchive13", "libssl3", "libsqlite3-0"]).status, 0)
         let root = try install(deb)
         let bin = root + "/usr/bin"
-        for name in ["x07lp", "lp-validate", "lp-plan", "lp-apply", "lp-query", "lp-incident", "lp-regress"] {
+        // Every shipped command is installed and runs from the installed files alone.
+        let commands = ["lp-validate", "lp-plan", "lp-apply", "lp-query", "lp-incident", "lp-regress", "lp-release", "lp-remote",
+                        "x07lpd", "lp-serve", "lp-mcp"]
+        for name in ["x07lp"] + commands {
             XCTAssertTrue(FileManager.default.isExecutableFile(atPath: bin + "/" + name), name)
+        }
+        for name in commands {
+            let printed = try bare(bin + "/" + name, ["--version"])
+            XCTAssertEqual(printed.status, 0, name + ": " + printed.stderr)
+            XCTAssertEqual(printed.stdoutText, "\(name) \(version)\n", name)
+            let help = try bare(bin + "/" + name, ["--help"])
+            XCTAssertEqual(help.status, 0, name + ": " + help.stderr)
+            XCTAssertTrue(help.stdoutText.hasPrefix(name + " — "), name + ": " + help.stdoutText)
         }
         // One binary holds every stage (bin/lp-* link to it); the loader finds nothing of Swift.
         let ldd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/x07lp-stages"])
@@ -54,11 +65,16 @@ final class PackageInstallTests: XCTestCase {
         for name in ["libarchive.so.13", "libcrypto.so.3", "libsqlite3.so.0"] {
             XCTAssertTrue(ldd.stdoutText.contains(name), "x07lp-stages does not load \(name): \(ldd.stdoutText)")
         }
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/x07lp-stages")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-apply"), "../lib/x07lp/x07lp-stages")
+        // lp-query is its own lean binary: SQLite and libcrypto, not libarchive or libcurl's tree.
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/lp-query")
+        let queryLdd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/lp-query"]).stdoutText
+        XCTAssertTrue(queryLdd.contains("libsqlite3.so.0") && !queryLdd.contains("libcurl") && !queryLdd.contains("libarchive")
+                      && !queryLdd.contains("swift"), queryLdd)
         let manifest = try StageProcess.run("/usr/bin/dpkg-deb", ["-c", deb]).stdoutText
-        for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/man/man1/lp-apply.1.gz",
-                     "./usr/share/bash-completion/completions/x07lp", "./usr/share/zsh/vendor-completions/_x07lp",
-                     "./usr/share/x07lp/contracts/index.json", "./usr/share/x07lp/x07lp.routes"] {
+        for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/bash-completion/completions/x07lp",
+                     "./usr/share/zsh/vendor-completions/_x07lp", "./usr/share/x07lp/contracts/index.json",
+                     "./usr/share/x07lp/x07lp.routes"] + commands.map({ "./usr/share/man/man1/\($0).1.gz" }) {
             XCTAssertTrue(manifest.contains(path), "the .deb lacks \(path)")
         }
         XCTAssertEqual(try bare(bin + "/x07lp", ["--version"]).stdoutText, "x07lp \(version)\n")
@@ -87,6 +103,29 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr + verify.stdoutText)
         let schemas = try bare(x07lp, ["schema", "list"])
         XCTAssertEqual(try JSONParser.parse(schemas.stdout)["contracts_dir"], "embedded")
+    }
+
+    /// x07lpd from the installed files: its nginx and fcgiwrap run the installed lp-serve (a link
+    /// to x07lp-stages, which runs as the name it has) and the API answers.
+    func testTheInstalledDaemonServesThroughTheInstalledLpServe() throws {
+        guard access("/usr/sbin/nginx", X_OK) == 0, access("/usr/sbin/fcgiwrap", X_OK) == 0 else {
+            throw XCTSkip("nginx and fcgiwrap are not installed (scripts/bootstrap installs them)")
+        }
+        let root = try install(try package().deb)
+        let x07lpd = root + "/usr/bin/x07lpd", state = StageProcess.temporaryDirectory() + "/daemon"
+        let port = try DaemonHarness.freePort()
+        func daemon(_ arguments: [String]) throws -> StageResult {
+            try StageProcess.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin:/usr/sbin", x07lpd] + arguments + ["--state-dir", state])
+        }
+        let initialized = try daemon(["init", "--addr", "127.0.0.1:\(port)", "--dev-ca"])
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        let config = try String(contentsOfFile: state + "/.x07lpd/nginx.conf", encoding: .utf8)
+        XCTAssertTrue(config.contains("SCRIPT_FILENAME \(root)/usr/bin/lp-serve;"), config)
+        XCTAssertEqual(try daemon(["start"]).status, 0)
+        defer { _ = try? daemon(["stop"]) }
+        let health = try StageProcess.run("/usr/bin/curl", ["-s", "--cacert", state + "/.x07lpd/tls/ca.pem",
+                                                            "https://127.0.0.1:\(port)/v1/health"])
+        XCTAssertEqual(try JSONParser.parse(health.stdout)["ok"], true, health.stdoutText + health.stderr)
     }
 
     /// The tarball unpacks anywhere; a stage binary copied out of it alone still validates.

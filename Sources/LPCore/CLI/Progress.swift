@@ -61,20 +61,45 @@ public final class ProgressReporter {
         write("\n")
     }
 
-    /// A byte counter (for `PackIngest.progress`): shows "label: N MiB read" every 64 MiB.
-    public func byteCounter(label: String) -> (Int64) -> Void {
+    /// A byte counter (for `PackIngest.progress`): "label: N MiB of T MiB read (P%)" every 64 MiB
+    /// (every 5% of `total` when that comes sooner), and once when `total` is reached. `total` is
+    /// asked at each update: it becomes known part way (intake learns it from the manifest).
+    public func byteCounter(label: String, total: @escaping () -> Int64? = { nil }) -> (Int64) -> Void {
         guard mode != .off else { return { _ in } }
         var next: Int64 = 64 << 20
+        var reachedTotal = false
         return { bytes in
-            guard bytes >= next else { return }
-            next = bytes + (64 << 20)
-            self.show("\(label): \(bytes >> 20) MiB read")
+            let whole = total()
+            let reached = whole.map { bytes >= $0 } ?? false
+            guard !reachedTotal, bytes >= next || reached else { return }
+            reachedTotal = reached
+            next = bytes + min(64 << 20, whole.map { max($0 / 20, 1) } ?? (64 << 20))
+            self.show(Self.bytesRead(label: label, bytes: bytes, total: whole))
         }
+    }
+
+    /// "intake: 128 MiB of 512 MiB read (25%)", or without a total "intake: 128 MiB read".
+    public static func bytesRead(label: String, bytes: Int64, total: Int64?) -> String {
+        guard let total, total > 0 else { return "\(label): \(size(bytes)) read" }
+        let percent = min(100, Int(Double(bytes) * 100 / Double(total)))
+        return "\(label): \(size(min(bytes, total))) of \(size(total)) read (\(percent)%)"
+    }
+
+    /// Bytes for humans, rounded down: "512 B", "12 KiB", "128 MiB".
+    public static func size(_ bytes: Int64) -> String {
+        if bytes >= 1 << 20 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) B"
     }
 
     /// The line of a pause step while it waits: "deploy step 3 pause_10: waiting 10s".
     public static func pauseWaiting(step: String, seconds: Double) -> String {
         "\(step): waiting \(duration(seconds))"
+    }
+
+    /// The countdown of a pause step, redrawn each second: "deploy step 3 pause_10: 7s left of 10s".
+    public static func pauseLeft(step: String, left: Int, of seconds: Double) -> String {
+        "\(step): \(left)s left of \(duration(seconds))"
     }
 
     /// The line of a pause step when it ends: it resumes the plan, or a control action (`endedBy`,

@@ -2,6 +2,7 @@
 /// writes these constants, never the strings.
 public enum SchemaVersion {
     public static let appListResult = "lp.app.list.result@0.1.0"
+    public static let appCapabilities = "x07.app.capabilities@0.2.0"
     public static let appOpsProfile = "x07.app.ops.profile@0.1.0"
     public static let appPack = "x07.app.pack@0.1.0"
     public static let appTrace = "x07.app.trace@0.1.0"

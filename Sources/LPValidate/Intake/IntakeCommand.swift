@@ -20,6 +20,7 @@ enum IntakeCommand {
                 OptionSpec("--ops", value: "FILE", aliases: ["--ops-profile"],
                            "x07.app.ops.profile@0.1.0; its referenced files must be given and match pinned digests"),
                 OptionSpec("--slo", value: "FILE", "x07.slo.profile@0.1.0 referenced by the ops profile"),
+                OptionSpec("--capabilities", value: "FILE", "x07.app.capabilities@0.2.0 referenced by the ops profile (checked against its pin)"),
                 OptionSpec("--policy", value: "FILE", repeatable: true, "x07.policy.card@0.1.0 to evaluate"),
                 OptionSpec("--provenance", value: "FILE", "DSSE envelope with an in-toto v1 / SLSA v1 statement about the pack"),
                 OptionSpec("--trusted-key", value: "PEM", repeatable: true, "Ed25519 public key trusted to sign provenance"),
@@ -47,15 +48,18 @@ enum IntakeCommand {
         // The pack streams into staged blobs outside the writer lock: they reach the store only
         // when the records are written, in one transaction.
         var parsedManifest: PackManifest?
+        var packBytes: Int64?  // the manifest and the files it declares: the intake progress total
         let source: PackSource = try openSource(inputs.packPath, manifestName: inputs.manifestName, limits: inputs.limits)
         var ingest = PackIngest(source: source, manifestName: inputs.manifestName, store: BlobStore(state: ctx.state),
                                 limits: inputs.limits) { bytes in
             let manifest = try parseManifest(bytes, name: inputs.manifestName, catalog: catalog)
             parsedManifest = manifest
-            return try manifest.declaredFiles()
+            let declared = try manifest.declaredFiles()
+            packBytes = Int64(bytes.count) + declared.values.reduce(0) { $0 + Int64($1.bytes_len) }
+            return declared
         }
         let progress = ProgressReporter(requested: !ctx.quiet, environment: ctx.environment)
-        ingest.progress = progress.byteCounter(label: "intake")
+        ingest.progress = progress.byteCounter(label: "intake") { packBytes }
         defer { progress.finish() }  // also when intake throws, so the diagnostic starts a line
         let pack = try ingest.run()
         guard let parsedManifest else { throw LPError(.internalError, code: "LP_INTERNAL", "manifest not parsed") }

@@ -58,7 +58,8 @@ struct IntakeGates {
         gates.append(("required_checks", required))
 
         if let ops = inputs.ops {
-            gates.append(("ops_validate", OpsGate.check(ops: ops, slo: inputs.slo, policies: inputs.policies)))
+            gates.append(("ops_validate", OpsGate.check(ops: ops, slo: inputs.slo, policies: inputs.policies,
+                                                        capabilities: inputs.capabilities)))
         }
 
         var statement: JSON?

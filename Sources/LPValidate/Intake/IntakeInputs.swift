@@ -12,6 +12,7 @@ struct IntakeInputs {
     var intent: ChangeIntent
     var ops: ContractDocument?
     var slo: ContractDocument?
+    var capabilities: ContractDocument?
     var policies: [ContractDocument]
     var provenance: ContractDocument?
     var trustedKeys: [Ed25519.PublicKey]
@@ -51,6 +52,9 @@ struct IntakeInputs {
         try intent.refuseUnlessIntake()
         ops = try args.value("--ops").map { try ContractDocument(path: $0, contract: SchemaVersion.appOpsProfile, catalog: catalog) }
         slo = try args.value("--slo").map { try ContractDocument(path: $0, contract: SchemaVersion.sloProfile, catalog: catalog) }
+        capabilities = try args.value("--capabilities").map {
+            try ContractDocument(path: $0, contract: SchemaVersion.appCapabilities, catalog: catalog)
+        }
         policies = try args.all("--policy").map { try ContractDocument(path: $0, contract: SchemaVersion.policyCard, catalog: catalog) }
         provenance = try args.value("--provenance").map {
             try ContractDocument(path: $0, contract: SchemaVersion.provenanceDSSEEnvelope, catalog: catalog)

@@ -6,9 +6,11 @@ import Foundation
 
 /// The ops profile gate (`x07_wasm_ops_validate`): the profile passed its contract at load; here
 /// every file it references must be given, and match its pinned digest when one is pinned.
-/// Policy cards are matched to `--policy` files by pinned digest, else by file name.
+/// Policy cards are matched to `--policy` files by pinned digest, else by file name; the
+/// capabilities file (`--capabilities`) is checked when given.
 enum OpsGate {
-    static func check(ops: ContractDocument, slo: ContractDocument?, policies: [ContractDocument]) -> [Finding] {
+    static func check(ops: ContractDocument, slo: ContractDocument?, policies: [ContractDocument],
+                      capabilities: ContractDocument? = nil) -> [Finding] {
         var findings: [Finding] = []
         if let sloRef = ops.json["slo"], case .object = sloRef {
             let path = sloRef["path"]?.stringValue ?? "?"
@@ -39,10 +41,16 @@ enum OpsGate {
                 findings.append(.error("LP_OPS_POLICY_MISSING", "the ops profile references policy card \(path); pass it with --policy", subject: path))
             }
         }
-        if let capabilities = ops.json["capabilities"]?["path"]?.stringValue {
-            findings.append(.info("LP_OPS_CAPABILITIES_NOT_CHECKED",
-                                  "capabilities file \(capabilities) is referenced; intake takes no capabilities input, so it is recorded, not checked",
-                                  subject: capabilities))
+        // The capabilities file passed its contract at load; here its pin. Not given, it is only
+        // recorded (earlier releases of x07lp took no capabilities input).
+        if let capabilitiesRef = ops.json["capabilities"], let path = capabilitiesRef["path"]?.stringValue {
+            if let capabilities {
+                findings += pinned(capabilitiesRef, actual: capabilities, what: "capabilities \(path)")
+            } else {
+                findings.append(.info("LP_OPS_CAPABILITIES_NOT_CHECKED",
+                                      "capabilities file \(path) is referenced but not given; pass it with --capabilities to check it",
+                                      subject: path))
+            }
         }
         return findings
     }
