@@ -21,7 +21,7 @@ final class QueryStateAccessTests: XCTestCase {
             if options.contains("--incident-id") { args += ["--incident-id", incident] }
             else if options.contains("--deployment-id") { args += ["--deployment-id", deployment] }
             else if options.contains("--release") { args += ["--release", "lpexec_00000000000000000000000001"] }
-            else if options.contains("--app-id") { args += ["--app-id", "example.hello.web", "--env", "staging"] }
+            else if options.contains("--env") { args += ["--app-id", "example.hello.web", "--env", "staging"] }
             if options.contains("--route-key") { args += ["--route-key", "user-42"] }
             if command.spec.positionals == ["DIGEST"] { args.append("sha256:" + String(repeating: "0", count: 64)) }
             return args

@@ -318,7 +318,8 @@ final class RemoteTargetTests: XCTestCase {
         let remoteMeta = try JSONParser.parse(try InputDocument.readFile(
             daemon.state + "/incidents/example.hello.web/staging/\(incident)/incident.meta.remote.json", limit: 1 << 20))
         try validate(remoteMeta, "lp.incident.bundle.meta.remote")
-        XCTAssertEqual(remoteMeta["incident_status"], "regression_generated")
+        XCTAssertEqual(remoteMeta["incident_status"], "open", "a regression leaves the incident open")
+        XCTAssertNotEqual(remoteMeta["regression_id"] ?? .null, .null, "it names the regression")
         XCTAssertEqual(remoteMeta["deployment_id"], .string(a))
         XCTAssertEqual(remoteMeta["provider"]?["server_id"], "x07lpd-self-hosted")
         XCTAssertEqual(try client.x07lp(["incident", "get", "--target", "prod", "--incident-id", "lpinc_none"]).status, 2)
