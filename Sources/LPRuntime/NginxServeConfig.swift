@@ -29,6 +29,7 @@ enum NginxServeConfig {
             js_set $lp_index lp.index;
             js_set $lp_probe lp.probe;
             js_set $lp_api lp.api;
+            js_set $lp_backend lp.backend;
             log_format lp_json escape=json '{"t":$msec,"slot":"$lp_slot","status":$status,"rt":$request_time,"method":"$request_method","uri":"$uri","probe":"$lp_probe"}';
             client_body_temp_path \(layout.temp)/body;
             proxy_temp_path \(layout.temp)/proxy;
@@ -56,14 +57,25 @@ enum NginxServeConfig {
                 set $lp_index_candidate "\(deployment.candidate?.indexPath ?? "/index.html")";
                 set $lp_api_stable "\(deployment.stable?.apiPrefix ?? "")";
                 set $lp_api_candidate "\(deployment.candidate?.apiPrefix ?? "")";
+                set $lp_backend_stable "\(deployment.stable?.backend?.address ?? "")";
+                set $lp_backend_candidate "\(deployment.candidate?.backend?.address ?? "")";
                 access_log \(layout.accessLog(deployment.execId)) lp_json;
                 root \(slots)/$lp_slot;
                 add_header X-LP-Slot $lp_slot always;
                 add_header X-LP-Revision $lp_revision always;
-                # The back-end components (wasmtime serve) are not run yet: their routes answer 503.
-                if ($lp_api) { return 503 '{"error":"no backend runs for this slot"}\n'; }
+                # api_prefix routes go to the chosen slot's back end (wasmtime serve); `if` may only
+                # return at server level, so a private status hands them to the named location.
+                error_page 418 = @lp_backend;
+                if ($lp_api) { return 418; }
                 location / { try_files $uri $lp_index =404; }
                 location /_backend/ { return 404; }
+                location @lp_backend {
+                    if ($lp_backend = "") { return 503 '{"error":"no backend runs for this slot"}\n'; }
+                    proxy_pass http://$lp_backend;
+                    proxy_http_version 1.1;
+                    proxy_set_header Connection "";
+                    proxy_connect_timeout 2s;
+                }
             }
         """
     }

@@ -43,7 +43,10 @@ enum RouteScript {
         return prefix && r.uri.indexOf(prefix) === 0 ? '1' : '';
     }
 
-    export default {slot, revision, index, probe, api};
+    // The chosen slot's back end (127.0.0.1:port), '' when it has none.
+    function backend(r) { return r.variables['lp_backend_' + r.variables.lp_slot]; }
+
+    export default {slot, revision, index, probe, api, backend};
 
     """
 }

@@ -20,6 +20,9 @@ public struct ServeLayout: Sendable {
     var script: String { directory + "/route.js" }
     var probeToken: String { directory + "/probe.token" }
     var pidFile: String { directory + "/run/nginx.pid" }
+    /// The back-end supervisor (`BackendSupervisor`) and what it runs.
+    var supervisorPidFile: String { directory + "/run/backends.pid" }
+    var backendsFile: String { directory + "/run/backends.json" }
     var logs: String { directory + "/logs" }
     var temp: String { directory + "/tmp" }
 

@@ -16,8 +16,11 @@ public struct ServeRuntime: Sendable {
     public init(state: StateDirectory) { layout = ServeLayout(state: state) }
 
     /// The nginx master's pid, when it runs.
-    public var pid: Int32? {
-        guard let text = try? String(contentsOfFile: layout.pidFile, encoding: .utf8),
+    public var pid: Int32? { Self.pid(in: layout.pidFile) }
+
+    /// The pid a pid file names, when that process runs.
+    static func pid(in file: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
         return pid
     }
@@ -25,10 +28,14 @@ public struct ServeRuntime: Sendable {
     public var isRunning: Bool { pid != nil }
 
     /// Writes the configuration and starts nginx (a no-op for the process when it already runs:
-    /// the configuration is then reloaded).
+    /// the configuration is then reloaded), and the back-end supervisor: `supervisor` is the
+    /// program that runs it (`lp-apply`, which takes `backend-supervisor --state-dir S`).
     @discardableResult
-    public func start() throws -> ServeStatus {
-        if isRunning { return try refresh() }
+    public func start(supervisor: String) throws -> ServeStatus {
+        if isRunning {
+            try startSupervisor(supervisor)
+            return try refresh()
+        }
         try layout.checkPaths()
         try layout.makeDirectories()
         let status = try writeConfiguration()
@@ -38,12 +45,35 @@ public struct ServeRuntime: Sendable {
         guard code == 0, isRunning else {
             throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "nginx did not start: \(output.suffix(400))")
         }
+        try startSupervisor(supervisor)
         return status.running(pid)
     }
 
-    /// Stops nginx (fast shutdown, then SIGKILL after 5 s). Not running is fine.
+    /// Starts the back-end supervisor unless it runs; its pid file is written here, before it
+    /// looks (it ends when the file does not name it).
+    private func startSupervisor(_ program: String) throws {
+        guard Self.pid(in: layout.supervisorPidFile) == nil else { return }
+        let environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "X07LP_WASMTIME"].contains($0.key) }
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.start(program, ["backend-supervisor", "--state-dir", layout.state.root], environment: environment,
+                                         log: layout.logs + "/backends.log")
+        } catch let error as ChildProcess.SpawnError {
+            throw LPError(.internalError, code: "LP_SERVE_START_FAILED", error.description)
+        }
+        _ = try AtomicFile.write(Array("\(pid)\n".utf8), to: layout.supervisorPidFile)
+    }
+
+    /// Stops the back ends (their supervisor ends them), then nginx (fast shutdown, then SIGKILL
+    /// after 5 s). Not running is fine.
     @discardableResult
     public func stop() throws -> ServeStatus {
+        if let supervisor = Self.pid(in: layout.supervisorPidFile) {
+            kill(supervisor, SIGTERM)
+            for _ in 0..<250 where kill(supervisor, 0) == 0 { usleep(20_000) }
+            if kill(supervisor, 0) == 0 { kill(-supervisor, SIGKILL) }
+            unlink(layout.supervisorPidFile)
+        }
         if let pid {
             kill(pid, SIGTERM)
             for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }

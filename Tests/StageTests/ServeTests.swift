@@ -10,9 +10,21 @@ import Glibc
 /// `x07lp serve` for real: nginx + njs serving the example pack's slots on the deployment's
 /// public listener, split exactly as `x07lp route` says.
 final class ServeTests: XCTestCase, ExampleDeploymentSupport {
+    /// The example app with a real back end (`ServeBackends`) accepted: its slots pass the
+    /// health probe's back-end request.
+    func acceptedWithBackend() throws -> Fixture {
+        try ServeBackends.requireTools()
+        let (healthy, _) = try ServeBackends.components.get()
+        let pack = try ServeBackends.pack(component: healthy, label: "serve")
+        let state = StageProcess.temporaryDirectory()
+        let fixture = Fixture(state: state, work: StageProcess.temporaryDirectory(), id: try ServeBackends.accept(pack, state: state))
+        try FileManager.default.copyItem(atPath: pack + "/slo.json", toPath: fixture.work + "/slo.json")
+        return fixture
+    }
+
     /// A canary held at weight 37 (its analysis finds no snapshot), served while it runs.
     func servedCanary() throws -> (Fixture, port: Int) {
-        let fixture = try accepted()
+        let fixture = try acceptedWithBackend()
         try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 37], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
@@ -56,6 +68,10 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(candidate["ok"], true)
         XCTAssertEqual(candidate["http"]?.arrayValue?.first?["status"], 200)
         XCTAssertEqual(candidate["http"]?.arrayValue?.first?["url"], .string("http://127.0.0.1:\(port)/"))
+        // The back end's prefix reached the component (its 404 for /api: it runs and answers).
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["route"], "backend")
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["url"], .string("http://127.0.0.1:\(port)/api"))
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["status"], 404)
         let log = try String(contentsOfFile: fixture.state + "/.x07lp-serve/logs/\(fixture.id).access.log", encoding: .utf8)
         XCTAssertTrue(log.contains("\"slot\":\"candidate\",\"status\":200"), log)
     }
@@ -101,29 +117,10 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
     }
 
-    /// A candidate whose back-end routes answer 5xx is rolled back by the access-log analysis of
-    /// its real requests, with an slo_rollback incident; no request fails to connect meanwhile.
-    func testAccessLogAnalysisRollsBackACandidateThatAnswers5xx() throws {
-        let fixture = try accepted()
-        try startServing(fixture)
-        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
-            ["set_weight": 50], ["pause_s": 2], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
-        let (run, answers) = try runWithTraffic(fixture, plan: plan, path: "/api/hello")
-        XCTAssertEqual(run.status, 14, run.stdoutText)
-        XCTAssertTrue(answers.allSatisfy { !$0.slot.isEmpty }, "every request was answered")
-        XCTAssertTrue(answers.contains { $0.slot == "candidate" })
-        let report = try JSONParser.parse(run.stdout)
-        XCTAssertEqual(report["result"]?["slo_violations"]?.arrayValue?.first?["observed"], 1)
-        let incidents = try StageProcess.x07lp(["incident", "list", "--state-dir", fixture.state, "--json"])
-        let items = try JSONParser.parse(incidents.stdout)["result"]?["items"]?.arrayValue ?? []
-        XCTAssertEqual(items.first?["classification"], "slo_rollback")
-        XCTAssertEqual(try ServeHarness.serve("status", state: fixture.state)["listeners"]?.arrayValue?.first?["weight_pct"], 0)
-    }
-
     /// A healthy canary through weights 10, 50 and 100 (a reload each) is promoted on its measured
     /// traffic, and no request fails to connect while the weights change.
     func testAHealthyCanaryIsPromotedOnItsTrafficWithoutAFailedRequest() throws {
-        let fixture = try accepted()
+        let fixture = try acceptedWithBackend()
         try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 10], ["pause_s": 1], ["set_weight": 50], ["pause_s": 1],
@@ -169,6 +166,22 @@ final class ServeRefusalTests: XCTestCase, ExampleDeploymentSupport {
         }
         let status = try ServeHarness.serve("status", state: fixture.state)
         XCTAssertEqual(status["running"], false)
+    }
+
+    /// The example pack's back end is a bare core module, which `wasmtime serve` refuses: the
+    /// supervisor sees it exit, so the health probe fails at once and no slot gets traffic.
+    func testABackendWasmtimeRefusesMakesTheSlotUnhealthy() throws {
+        let fixture = try accepted()
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let started = Date()
+        let run = try run(fixture, plan: nil, metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertEqual(try code(run), "LP_SLOT_UNHEALTHY", run.stdoutText)
+        XCTAssertTrue(run.stdoutText.contains("/api answered 502"), run.stdoutText)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the probe did not wait for a back end that cannot start")
+        let backends = try ServeHarness.serve("status", state: fixture.state)["backends"]?.arrayValue ?? []
+        XCTAssertGreaterThan(backends.first?["restarts"]?.intValue ?? 0, 0)
     }
 
     /// A listener port taken by another process: nginx keeps its configuration and the run says so.
