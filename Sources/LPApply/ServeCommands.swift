@@ -6,7 +6,7 @@ import Foundation
 
 /// `lp-apply serve start | stop | status`: the nginx that serves every live deployment's public
 /// listener from its slot trees (docs/serve.md). Deploy runs and controls refresh it when it runs.
-public enum ServeCommands {
+enum ServeCommands {
     static func spec(_ word: String, _ summary: String) -> CommandSpec {
         CommandSpec(name: "lp-apply serve \(word)", reportCommand: "serve \(word)", summary: summary,
                     usage: ["lp-apply serve \(word) --state-dir S"], options: [],
@@ -29,9 +29,6 @@ public enum ServeCommands {
             return StageOutput(result: ServeRuntime(state: ctx.state).status().json)
         },
     ]
-
-    /// `lp-apply backend-supervisor --state-dir S`: the detached back-end supervisor (`main.swift`).
-    public static func backendSupervisor(_ arguments: [String]) -> Int32 { BackendSupervisor.main(arguments) }
 
     /// This binary (lp-apply), which also runs the back-end supervisor.
     private static func ownExecutable() throws -> String {

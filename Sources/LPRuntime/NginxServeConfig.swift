@@ -45,7 +45,6 @@ enum NginxServeConfig {
     }
 
     private static func server(_ layout: ServeLayout, _ deployment: ServedDeployment, token: String) -> String {
-        let slots = layout.state.path("runtime/\(deployment.execId)")
         return """
             server {
                 listen 127.0.0.1:\(deployment.port);
@@ -60,12 +59,14 @@ enum NginxServeConfig {
                 set $lp_backend_stable "\(deployment.stable?.backend?.address ?? "")";
                 set $lp_backend_candidate "\(deployment.candidate?.backend?.address ?? "")";
                 access_log \(layout.accessLog(deployment.execId)) lp_json;
-                root \(slots)/$lp_slot;
+                root \(ServeTrees(layout: layout).root)/$lp_revision;
                 add_header X-LP-Slot $lp_slot always;
                 add_header X-LP-Revision $lp_revision always;
                 # api_prefix routes go to the chosen slot's back end (wasmtime serve); `if` may only
                 # return at server level, so a private status hands them to the named location.
                 error_page 418 = @lp_backend;
+                # No slot serves (a stable slot not started, weight below 100): nothing to root at.
+                if ($lp_revision = "") { return 503 '{"error":"no slot serves this request"}\n'; }
                 if ($lp_api) { return 418; }
                 location / { try_files $uri $lp_index =404; }
                 location /_backend/ { return 404; }

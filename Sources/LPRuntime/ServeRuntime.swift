@@ -46,8 +46,11 @@ public struct ServeRuntime: Sendable {
             throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "nginx did not start: \(output.suffix(400))")
         }
         try startSupervisor(supervisor)
+        trees.prune(keeping: status.revisions)
         return status.running(pid)
     }
+
+    private var trees: ServeTrees { ServeTrees(layout: layout) }
 
     /// Starts the back-end supervisor unless it runs; its pid file is written here, before it
     /// looks (it ends when the file does not name it).
@@ -113,12 +116,20 @@ public struct ServeRuntime: Sendable {
             throw LPError(.internalError, code: "LP_SERVE_RELOAD_FAILED",
                           "nginx kept its previous configuration (a listener port may be taken); see \(layout.logs)/error.log")
         }
+        // No worker of the previous configuration is left: the trees it alone served can go.
+        trees.prune(keeping: status.revisions)
         return status.running(master)
     }
 
     /// Renders, checks (`nginx -t`) and atomically installs `nginx.conf` and `route.js`.
     private func writeConfiguration(pending: RouterState? = nil) throws -> ServeStatus {
         let (served, skipped) = ServedDeployment.all(state: layout.state, pending: pending)
+        for deployment in served {
+            for (slot, view) in [(Slot.stable, deployment.stable), (.candidate, deployment.candidate)] {
+                guard let view else { continue }
+                try trees.ensure(view.revision, from: layout.state.path(StateDirectory.runtimeSlot(deployment.execId, slot.rawValue)))
+            }
+        }
         let text = NginxServeConfig.render(layout, served, token: try layout.token())
         _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
         let candidate = layout.nginxConf + ".next"

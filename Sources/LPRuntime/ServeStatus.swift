@@ -20,6 +20,11 @@ public struct ServeStatus: Sendable {
         }
     }
 
+    /// Every revision a listener serves.
+    var revisions: Set<String> {
+        Set(served.flatMap { [$0.stable?.revision, $0.candidate?.revision].compactMap { $0 } })
+    }
+
     func running(_ pid: Int32?) -> ServeStatus {
         var copy = self
         copy.pid = pid

@@ -90,6 +90,36 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
     }
 
+    /// A promote while requests for static files go on: none fails and none gets a 404 (nginx
+    /// serves each revision from its own tree, which outlives the reload that stops using it).
+    func testNoRequestFailsOrGets404DuringAPromote() throws {
+        let (fixture, port) = try servedCanary()
+        let answers = Locked<[ServeBackends.Answer]>([])
+        let done = Locked(false)
+        let finished = DispatchSemaphore(value: 0)
+        for loop in 0..<3 {
+            DispatchQueue.global().async {
+                while !done.value {
+                    let batch = (try? ServeBackends.get(port: port, keys: (0..<50).map { "user-\(loop)-\($0)" }, path: "/app.js")) ?? []
+                    answers.update { $0 += batch }
+                }
+                finished.signal()
+            }
+        }
+        while answers.value.count < 200 { usleep(10_000) }
+        let promote = try StageProcess.x07lp(["deploy", "promote", "--deployment-id", fixture.id, "--state-dir", fixture.state,
+                                              "--reason", "test", "--json"])
+        let promotedAt = answers.value.count
+        while answers.value.count < promotedAt + 200 { usleep(10_000) }
+        done.update { $0 = true }
+        for _ in 0..<3 { finished.wait() }
+        XCTAssertEqual(promote.status, 0, promote.stdoutText)
+        let all = answers.value
+        XCTAssertEqual(all.filter { $0.status != 200 }.map { "\($0.slot) \($0.status)" }, [], "of \(all.count) requests")
+        XCTAssertTrue(all.contains { $0.slot == "candidate" })
+        XCTAssertEqual(all.suffix(100).filter { $0.slot != "stable" }.count, 0)
+    }
+
     /// Runs `plan` with `--metrics-from access-log` while requests with route keys go to `path`
     /// through the listener (from the moment the run's prepare step has put it up).
     func runWithTraffic(_ fixture: Fixture, plan: String, path: String) throws -> (StageResult, [(slot: String, revision: String)]) {
