@@ -30,7 +30,8 @@ enum NginxServeConfig {
             js_set $lp_probe lp.probe;
             js_set $lp_api lp.api;
             js_set $lp_backend lp.backend;
-            log_format lp_json escape=json '{"t":$msec,"slot":"$lp_slot","status":$status,"rt":$request_time,"method":"$request_method","uri":"$uri","probe":"$lp_probe"}';
+            # No query string, no header but the route key, no body: the log never holds a secret.
+            log_format lp_json escape=json '{"t":$msec,"slot":"$lp_slot","status":$status,"rt":$request_time,"method":"$request_method","uri":"$uri","probe":"$lp_probe","rid":"$request_id","rev":"$lp_revision","key":"$http_x_lp_route_key","clen":"$content_length","ctype":"$sent_http_content_type","bytes":$body_bytes_sent}';
             client_body_temp_path \(layout.temp)/body;
             proxy_temp_path \(layout.temp)/proxy;
             fastcgi_temp_path \(layout.temp)/fastcgi;

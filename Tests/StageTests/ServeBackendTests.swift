@@ -141,6 +141,28 @@ final class ServeBackendTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(shown.status, 0, shown.stdoutText)
         let digest = try XCTUnwrap(snapshot["digest"]?["sha256"]?.stringValue)
         XCTAssertTrue(shown.stdoutText.contains(digest), "the incident refers to the generated snapshot")
+        // A 5xx the candidate answered is the incident's exchange, built from its log entry.
+        let result = try XCTUnwrap(JSONParser.parse(shown.stdout)["result"])
+        XCTAssertEqual(result["meta"]?["status_code"], 500)
+        let routeKey = try XCTUnwrap(result["meta"]?["route_key"]?.stringValue)
+        XCTAssertEqual(RoutingRule.slot(routeKey: routeKey, path: "/api/hello", weightPct: 50), .candidate)
+        func blob(_ member: String) throws -> JSON {
+            let sha = try XCTUnwrap(result[member]?["digest"]?["sha256"]?.stringValue)
+            let path = "\(served.state)/store/blobs/sha256/\(sha.prefix(2))/\(sha)"
+            return try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+        let request = try blob("request")
+        let response = try blob("response")
+        XCTAssertEqual(request["method"], "GET")
+        XCTAssertEqual(request["path"], "/api/hello")
+        XCTAssertEqual(request["id"], result["meta"]?["request_id"])
+        XCTAssertEqual(response["request_id"], request["id"])
+        XCTAssertEqual(response["status"], 500)
+        // nginx's $body_bytes_sent: the back end's 31-byte body in chunked framing.
+        XCTAssertEqual(response["body"]?["bytes_len"]?.intValue, 31 + "1f\r\n\r\n0\r\n\r\n".utf8.count)
+        XCTAssertTrue(response["headers"]?.arrayValue?.contains(["k": "X-LP-Slot", "v": "candidate"]) == true)
+        let verify = try StageProcess.x07lp(["state", "verify", "--state-dir", served.state, "--json"])
+        XCTAssertEqual(verify.status, 0, verify.stdoutText)
 
         // The candidate's back end is stopped with its slot; the stable one still answers.
         let status = try ServeHarness.serve("status", state: served.state)
