@@ -56,9 +56,10 @@ enum DeployQueryCommand {
                        "x07lp deploy status --app-id example.hello.web --env staging",
                        "x07lp deploy status --deployment-id lpexec_... --watch"],
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
-            notes: ["Prints {deployment_id, resolution, index, deployment}: `deployment` is the lp.deploy.execution@0.1.0",
+            notes: ["Prints {deployment_id, resolution, index, deployment, listener}: `deployment` is the lp.deploy.execution@0.1.0",
                     "as stored (deploy/<id>.json); a rolled-back deployment adds slo_violations (indicator, observed, objective).",
-                    "A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
+                    "A failed deployment piped in is shown and its exit code (14, 15) passed on.",
+                    "listener: {address, up}: whether the public_listener accepts a connection now (x07lp serve serves it)."]),
         view: ExecutionView.view, body: runStatus)
 
     static func runStatus(_ ctx: StageContext) throws -> StageOutput {
@@ -71,7 +72,8 @@ enum DeployQueryCommand {
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
         let execution = try ctx.state.readJSON(StateDirectory.execution(row.exec_id))
         var result: JSON = ["deployment_id": .string(row.exec_id), "resolution": resolution, "index": access.block,
-                            "deployment": execution]
+                            "deployment": execution,
+                            "listener": ListenerCheck.json(execution["meta"]?["public_listener"]?.stringValue)]
         // A rolled-back deployment says why: the violated indicators of its last analysis.
         let violations = SLOViolation.of(execution: execution, state: ctx.state)
         if !violations.isEmpty { result = result.setting("slo_violations", .array(violations.map(\.json))) }

@@ -85,9 +85,17 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(Set(answers.map(\.slot)), ["stable"])
         let status = try ServeHarness.serve("status", state: fixture.state)
         XCTAssertEqual(status["listeners"]?.arrayValue?.first?["weight_pct"], 0)
+        func listener() throws -> JSON? {
+            let status = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--json"])
+            return try JSONParser.parse(status.stdout)["result"]?["listener"]
+        }
+        XCTAssertEqual(try listener(), ["address": .string("http://127.0.0.1:\(port)"), "up": true])
         XCTAssertEqual(try ServeHarness.serve("stop", state: fixture.state)["running"], false)
         let refused = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
+        XCTAssertEqual(try listener()?["up"], false)
+        let text = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--output", "table"])
+        XCTAssertTrue(text.stdoutText.contains("http://127.0.0.1:\(port) (not up)"), text.stdoutText)
     }
 
     /// A promote while requests for static files go on: none fails and none gets a 404 (nginx
