@@ -5,41 +5,18 @@ import XCTest
 import Glibc
 #endif
 
-/// Real wasi:http back ends for the serving tests: a Python handler made into a component by
+/// Real wasi:http back ends for the serving tests: the example's Python handler made into a component by
 /// componentize-py against the wasi:http WIT in ../shared/upstream, built once per source and
 /// componentize-py version (cached in .build/serve-components), then run once under
 /// `wasmtime serve` so wasmtime's own compilation cache holds it (a first compilation of the
 /// 18 MB component takes a minute; later starts take under a second).
 enum ServeBackends {
-    /// Answers `/api/hello` (200, or 500 when `failing`), `/api/fail` with 500, anything else 404.
-    static func source(failing: Bool) -> String {
-        """
-        from wit_world import exports
-        from wit_world.imports.types import Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam
-        from componentize_py_types import Ok
-
-        FAILING = \(failing ? "True" : "False")
-
-
-        class IncomingHandler(exports.IncomingHandler):
-            def handle(self, request: IncomingRequest, response_out: ResponseOutparam) -> None:
-                path = (request.path_with_query() or "/").split("?", 1)[0]
-                if path == "/api/fail" or (path == "/api/hello" and FAILING):
-                    status, body = 500, b'{"error":"failing on purpose"}\\n'
-                elif path == "/api/hello":
-                    status, body = 200, b'{"hello":"world"}\\n'
-                else:
-                    status, body = 404, b'{"error":"not found"}\\n'
-                response = OutgoingResponse(Fields.from_list([("content-type", b"application/json")]))
-                response.set_status_code(status)
-                out = response.body()
-                ResponseOutparam.set(response_out, Ok(response))
-                stream = out.write()
-                stream.blocking_write_and_flush(body)
-                stream.__exit__(None, None, None)
-                OutgoingBody.finish(out, None)
-
-        """
+    /// examples/hello/backend/app.py: `/api/hello` answers 200 (500 when `failing`), `/api/fail`
+    /// 500, anything else 404.
+    static func source(failing: Bool) throws -> String {
+        let text = try String(contentsOfFile: StageProcess.repoRoot + "/examples/hello/backend/app.py", encoding: .utf8)
+        guard text.contains("\nFAILING = False\n") else { throw ServeBackendError("examples/hello/backend/app.py has no FAILING = False line") }
+        return failing ? text.replacingOccurrences(of: "\nFAILING = False\n", with: "\nFAILING = True\n") : text
     }
 
     static var wit: String { StageProcess.repoRoot + "/../shared/upstream/wasi-http-wit" }
@@ -58,7 +35,7 @@ enum ServeBackends {
     static func build(failing: Bool) throws -> String {
         let version = try StageProcess.run("/usr/bin/env", ["componentize-py", "--version"])
         guard version.status == 0 else { throw ServeBackendError("componentize-py is not installed (scripts/bootstrap installs it)") }
-        let text = source(failing: failing)
+        let text = try source(failing: failing)
         let key = SHA256.hex((Array((text + version.stdoutText).utf8)))
         let cache = StageProcess.repoRoot + "/.build/serve-components"
         let component = cache + "/\(key.prefix(16)).wasm"
