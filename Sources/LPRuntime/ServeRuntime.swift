@@ -106,18 +106,21 @@ public struct ServeRuntime: Sendable {
         // New workers mean nginx took the configuration (it keeps the old one when, say, a
         // port is taken); the old workers' exit means no request is routed by the old weights.
         var reloaded = false
+        var drained = false
         for _ in 0..<250 {
             let children = Self.children(of: master)
             reloaded = reloaded || !children.subtracting(old).isEmpty
-            if reloaded && children.isDisjoint(with: old) { break }
+            drained = reloaded && children.isDisjoint(with: old)
+            if drained { break }
             usleep(20_000)
         }
         guard reloaded else {
             throw LPError(.internalError, code: "LP_SERVE_RELOAD_FAILED",
                           "nginx kept its previous configuration (a listener port may be taken); see \(layout.logs)/error.log")
         }
-        // No worker of the previous configuration is left: the trees it alone served can go.
-        trees.prune(keeping: status.revisions)
+        // Once no worker of the previous configuration is left, the trees it alone served can go
+        // (old workers still finishing long requests keep them until a later refresh).
+        if drained { trees.prune(keeping: status.revisions) }
         return status.running(master)
     }
 
