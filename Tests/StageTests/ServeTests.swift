@@ -89,11 +89,12 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
             let status = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--json"])
             return try JSONParser.parse(status.stdout)["result"]?["listener"]
         }
-        XCTAssertEqual(try listener(), ["address": .string("http://127.0.0.1:\(port)"), "up": true])
+        XCTAssertEqual(try listener(), ["address": .string("http://127.0.0.1:\(port)"), "up": true, "detail": "serves this deployment"])
         XCTAssertEqual(try ServeHarness.serve("stop", state: fixture.state)["running"], false)
         let refused = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
         XCTAssertEqual(try listener()?["up"], false)
+        XCTAssertEqual(try listener()?["detail"], "connection refused")
         let text = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--output", "table"])
         XCTAssertTrue(text.stdoutText.contains("http://127.0.0.1:\(port) (not up)"), text.stdoutText)
     }
