@@ -24,6 +24,7 @@ enum NginxServeConfig {
             include /etc/nginx/mime.types;
             default_type application/octet-stream;
             js_import lp from \(layout.script);
+            js_preload_object lp_headers from \(layout.headersFile);
             js_set $lp_slot lp.slot;
             js_set $lp_revision lp.revision;
             js_set $lp_index lp.index;
@@ -69,7 +70,10 @@ enum NginxServeConfig {
                 # No slot serves (a stable slot not started, weight below 100): nothing to root at.
                 if ($lp_revision = "") { return 503 '{"error":"no slot serves this request"}\n'; }
                 if ($lp_api) { return 418; }
-                location / { try_files $uri $lp_index =404; }
+                location / {
+                    try_files $uri $lp_index =404;
+                    js_header_filter lp.headers;
+                }
                 location /_backend/ { return 404; }
                 location @lp_backend {
                     if ($lp_backend = "") { return 503 '{"error":"no backend runs for this slot"}\n'; }

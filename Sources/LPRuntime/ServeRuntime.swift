@@ -127,12 +127,17 @@ public struct ServeRuntime: Sendable {
     /// Renders, checks (`nginx -t`) and atomically installs `nginx.conf` and `route.js`.
     private func writeConfiguration(pending: RouterState? = nil) throws -> ServeStatus {
         let (served, skipped) = ServedDeployment.all(state: layout.state, pending: pending)
+        var headers: [String: JSON] = [:]
         for deployment in served {
             for (slot, view) in [(Slot.stable, deployment.stable), (.candidate, deployment.candidate)] {
                 guard let view else { continue }
                 try trees.ensure(view.revision, from: layout.state.path(StateDirectory.runtimeSlot(deployment.execId, slot.rawValue)))
+                let manifest = trees.root + "/\(view.revision)/_backend/app.pack.json"
+                headers[view.revision] = (try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: manifest) ?? Data())))
+                    .map(PackHeaders.of) ?? [:]
             }
         }
+        _ = try AtomicFile.write(JSON.object(headers).canonicalBytes, to: layout.headersFile)
         let text = NginxServeConfig.render(layout, served, token: try layout.token())
         _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
         let candidate = layout.nginxConf + ".next"

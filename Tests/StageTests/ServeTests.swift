@@ -55,6 +55,23 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         }
     }
 
+    /// Each file carries the headers its pack gives it, whichever slot serves it; the index
+    /// fallback carries the index's.
+    func testServedFilesCarryThePacksHeaders() throws {
+        let (_, port) = try servedCanary()
+        for (path, expected) in [("/app.js", "max-age=300"), ("/index.html", "no-cache"), ("/no/such/page", "no-cache")] {
+            for key in ["user-1", "user-2", "user-3", "user-4"] {
+                let head = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %header{cache-control} %header{x-lp-slot}",
+                                                                  "-H", "X-LP-Route-Key: \(key)", "http://127.0.0.1:\(port)\(path)"])
+                let words = head.stdoutText.split(separator: " ").map(String.init)
+                XCTAssertEqual(words.prefix(2), ["200", expected], "\(path) for \(key): \(head.stdoutText)")
+            }
+        }
+        let manifest = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}|%header{cache-control}|%header{content-type}",
+                                                              "http://127.0.0.1:\(port)/app.manifest.json"])
+        XCTAssertEqual(manifest.stdoutText, "200||application/json", "no pack header: nginx's MIME type alone")
+    }
+
     /// start_candidate's evidence holds the HTTP probe of the candidate through the listener.
     func testStartCandidateProbesTheSlotOverHTTP() throws {
         let (fixture, port) = try servedCanary()
