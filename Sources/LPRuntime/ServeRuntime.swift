@@ -21,8 +21,16 @@ public struct ServeRuntime: Sendable {
     /// The pid a pid file names, when that process runs.
     static func pid(in file: String) -> Int32? {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, isAlive(pid) else { return nil }
         return pid
+    }
+
+    /// Runs, and is not a zombie (a process that ended and that nobody has reaped yet: this
+    /// machine's init may take its time).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 
     public var isRunning: Bool { pid != nil }
@@ -56,6 +64,7 @@ public struct ServeRuntime: Sendable {
     /// looks (it ends when the file does not name it).
     private func startSupervisor(_ program: String) throws {
         guard Self.pid(in: layout.supervisorPidFile) == nil else { return }
+        endOrphanedBackends()
         let environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "X07LP_WASMTIME"].contains($0.key) }
         let pid: pid_t
         do {
@@ -67,16 +76,31 @@ public struct ServeRuntime: Sendable {
         _ = try AtomicFile.write(Array("\(pid)\n".utf8), to: layout.supervisorPidFile)
     }
 
+    /// The back ends of a supervisor that died without ending them (SIGKILL): it led its own
+    /// process group, which they are still in, and Linux hands out no pid that still names a
+    /// group, so the group of the pid file's dead pid is exactly those back ends.
+    private func endOrphanedBackends() {
+        guard let text = try? String(contentsOfFile: layout.supervisorPidFile, encoding: .utf8),
+              let stale = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), stale > 1, !Self.isAlive(stale) else { return }
+        kill(-stale, SIGTERM)
+        for _ in 0..<100 where kill(-stale, 0) == 0 { usleep(20_000) }
+        kill(-stale, SIGKILL)
+    }
+
     /// Stops the back ends (their supervisor ends them), then nginx (fast shutdown, then SIGKILL
     /// after 5 s). Not running is fine.
     @discardableResult
     public func stop() throws -> ServeStatus {
         if let supervisor = Self.pid(in: layout.supervisorPidFile) {
             kill(supervisor, SIGTERM)
-            for _ in 0..<250 where kill(supervisor, 0) == 0 { usleep(20_000) }
-            if kill(supervisor, 0) == 0 { kill(-supervisor, SIGKILL) }
-            unlink(layout.supervisorPidFile)
+            for _ in 0..<250 where Self.isAlive(supervisor) { usleep(20_000) }
+            // Whatever of its group is left (all of it, when it was a zombie already): an empty
+            // group is no target, and its id is not handed out while it has members.
+            kill(-supervisor, SIGKILL)
+        } else {
+            endOrphanedBackends()
         }
+        unlink(layout.supervisorPidFile)
         if let pid {
             kill(pid, SIGTERM)
             for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }

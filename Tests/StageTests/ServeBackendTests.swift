@@ -187,5 +187,17 @@ final class ServeBackendTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(after["restarts"], 1)
         XCTAssertNotEqual(after["pid"], before["pid"])
         XCTAssertEqual(after["running"], true)
+        // A supervisor killed outright leaves its back end behind; serve stop ends it anyway.
+        let supervisor = try XCTUnwrap(Int32(String(contentsOfFile: served.state + "/.x07lp-serve/run/backends.pid", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(kill(supervisor, SIGKILL), 0)
+        usleep(200_000)
+        let orphan = try XCTUnwrap(after["pid"]?.intValue)
+        XCTAssertEqual(kill(Int32(orphan), 0), 0, "the back end outlived its supervisor")
+        XCTAssertEqual(try ServeHarness.serve("stop", state: served.state)["running"], false)
+        // Gone, or a zombie waiting for whoever adopted it to reap it.
+        let stat = (try? String(contentsOfFile: "/proc/\(orphan)/stat", encoding: .utf8)) ?? ""
+        let state = stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)...].prefix(1) } ?? ""
+        XCTAssertTrue(stat.isEmpty || state == "Z", "serve stop ended the orphaned back end: \(stat.prefix(80))")
     }
 }
