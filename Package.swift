@@ -22,7 +22,7 @@ let stages = [
     Stage(executable: "lp-validate", library: "LPValidate", system: ["CArchive"]),
     Stage(executable: "lp-plan", library: "LPPlan"),
     Stage(executable: "lp-incident", library: "LPIncident"),
-    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident", "LPRuntime"]),
+    Stage(executable: "lp-apply", library: "LPApply", uses: ["LPIncident", "LPRuntime"], kernel: ["LPHTTPClient"]),
     Stage(executable: "lp-regress", library: "LPRegress", uses: ["LPIncident"]),
     Stage(executable: "lp-query", library: "LPQuery", uses: ["LPIncident"]),
     Stage(executable: "lp-release", library: "LPRelease", uses: ["LPIncident", "LPApply"], kernel: ["LPHTTPClient"]),

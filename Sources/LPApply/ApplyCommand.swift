@@ -26,7 +26,8 @@ enum ApplyCommand {
                            "analysis.1.json, analysis.2.json, ... consumed one per analysis attempt"),
                 OptionSpec("--metrics", value: "FILE", repeatable: true, "metrics snapshots consumed before --metrics-dir, in order"),
                 OptionSpec("--metrics-from", value: "SOURCE",
-                           "access-log: measure each analysis window from the candidate's requests served by x07lp serve"),
+                           "access-log: measure each analysis window from the candidate's requests served by x07lp serve; prometheus=URL: evaluate --metrics-queries"),
+                OptionSpec("--metrics-queries", value: "FILE", "with --metrics-from prometheus=URL: the PromQL per indicator (x07lp.metrics.queries@0.1.0)"),
                 OptionSpec("--pause-scale", value: "X", "multiply every pause_s by X (default 1; 0 in tests)"),
                 OptionSpec("--retry-budget", value: "N", "analysis attempts per step before giving up (default 3, at most 16)"),
                 StageOptions.target,
@@ -73,7 +74,7 @@ enum ApplyCommand {
         }
         var feed = try MetricsFeed.load(files: ctx.arguments.all("--metrics"), directory: ctx.arguments.value("--metrics-dir"),
                                         appId: accepted.appId, catalog: catalog)
-        feed.live = try MetricsFeed.live(ctx.arguments.value("--metrics-from"),
+        feed.live = try MetricsFeed.live(ctx.arguments.value("--metrics-from"), queries: ctx.arguments.value("--metrics-queries"),
                                          files: !ctx.arguments.all("--metrics").isEmpty || ctx.arguments.value("--metrics-dir") != nil,
                                          runtime: ServeRuntime(state: ctx.state), execId: execution.exec_id, appId: accepted.appId,
                                          slo: slo?.json, catalog: catalog)

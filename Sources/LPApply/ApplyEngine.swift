@@ -294,7 +294,8 @@ struct ApplyEngine {
         // The store updates the stored execution's incident counts; persist() keeps them.
         artifacts += try RollbackIncident.capture(state: state, execution: execution, meta: meta, runId: runId,
                                                   packManifest: packManifest, decisionId: decisionRefs.last?.id,
-                                                  weightPct: failedWeight, nowUnixMs: now()).artifacts
+                                                  weightPct: failedWeight, failedRequest: feed.live?.window?.candidateError,
+                                                  nowUnixMs: now()).artifacts
         try persist()
     }
 

@@ -7,11 +7,14 @@ import Foundation
 /// snapshot is read and checked before the run moves any traffic (`load`): it must satisfy
 /// `x07.metrics.snapshot@0.1.0` and describe this app, and the directory's `analysis.*.json`
 /// files must be numbered 1, 2, 3, … without gaps, so a misnamed file cannot be skipped silently.
-/// With `--metrics-from access-log` the snapshots come from served traffic instead (`LiveSource`).
+/// With `--metrics-from access-log` the snapshots come from served traffic instead, with
+/// `--metrics-from prometheus=URL` from PromQL queries (`LiveSource`).
 struct MetricsFeed {
     /// Snapshots measured from the candidate's real requests, one per analysis attempt.
     struct LiveSource {
-        var window: AccessLogWindow
+        /// The access log (`--metrics-from access-log`); nil with Prometheus.
+        var window: AccessLogWindow?
+        var prometheus: PrometheusSource?
         var service: String
         var names: [AccessLogWindow.Kind: String]
         var catalog: ContractCatalog
@@ -93,25 +96,40 @@ struct MetricsFeed {
     }
 
     /// `--metrics-from`: `access-log` reads the deployment's served traffic (x07lp serve must
-    /// run); nil keeps the snapshot files. The profile says which metric names to produce.
-    static func live(_ source: String?, files: Bool, runtime: ServeRuntime, execId: String, appId: String,
+    /// run); `prometheus=URL` evaluates the PromQL of `--metrics-queries FILE` (each query is
+    /// tried here, before any traffic moves); nil keeps the snapshot files. The profile says which
+    /// metric names to produce.
+    static func live(_ source: String?, queries: String?, files: Bool, runtime: ServeRuntime, execId: String, appId: String,
                      slo: JSON?, catalog: ContractCatalog) throws -> LiveSource? {
-        guard let source else { return nil }
-        guard MetricsSources.names.contains(source) else {
+        guard let source else {
+            if queries != nil { throw LPError(.usage, code: "LP_USAGE", "--metrics-queries goes with --metrics-from prometheus=URL") }
+            return nil
+        }
+        let prometheusURL = source.hasPrefix("prometheus=") ? String(source.dropFirst("prometheus=".count)) : nil
+        guard MetricsSources.isKnown(source) else {
             throw LPError(.usage, code: "LP_METRICS_SOURCE_UNKNOWN",
-                          "--metrics-from \(source.prefix(80)): the sources are \(MetricsSources.names.joined(separator: ", "))")
+                          "--metrics-from \(source.prefix(80)): the sources are access-log and prometheus=URL")
         }
         guard !files else {
             throw LPError(.usage, code: "LP_METRICS_SOURCE_CONFLICT", "--metrics-from cannot be combined with --metrics or --metrics-dir")
-        }
-        guard runtime.isRunning else {
-            throw LPError(.usage, code: "LP_SERVE_NOT_RUNNING",
-                          "--metrics-from access-log measures served traffic: start serving first (x07lp serve start)")
         }
         var names: [AccessLogWindow.Kind: String] = [:]
         for indicator in slo?["indicators"]?.arrayValue ?? [] {
             if let kind = indicator["kind"]?.stringValue.flatMap(AccessLogWindow.Kind.init(rawValue:)),
                let metric = indicator["metric"]?.stringValue { names[kind] = metric }
+        }
+        if let prometheusURL {
+            guard let queries else {
+                throw LPError(.usage, code: "LP_USAGE", "--metrics-from prometheus=URL needs --metrics-queries FILE (x07lp.metrics.queries@0.1.0)")
+            }
+            let prometheus = try PrometheusSource(url: prometheusURL, queriesFile: queries, catalog: catalog)
+            for kind in AccessLogWindow.Kind.allCases { if let query = prometheus.queries[kind.rawValue] { _ = try prometheus.evaluate(query, kind: kind) } }
+            return LiveSource(prometheus: prometheus, service: appId, names: names, catalog: catalog)
+        }
+        if queries != nil { throw LPError(.usage, code: "LP_USAGE", "--metrics-queries goes with --metrics-from prometheus=URL") }
+        guard runtime.isRunning else {
+            throw LPError(.usage, code: "LP_SERVE_NOT_RUNNING",
+                          "--metrics-from access-log measures served traffic: start serving first (x07lp serve start)")
         }
         return LiveSource(window: AccessLogWindow(runtime: runtime, execId: execId), service: appId, names: names, catalog: catalog)
     }
@@ -121,7 +139,21 @@ struct MetricsFeed {
         if var live {
             defer { self.live = live; consumed += 1 }
             let taken = ISO8601DateFormatter().string(from: Date())
-            let json = live.window.snapshot(service: live.service, metrics: live.names, takenAtUtc: taken)
+            if let prometheus = live.prometheus {
+                // A query that fails mid-run leaves the attempt without values: inconclusive, retried.
+                var labels: JSON = ["source": "prometheus"]
+                var metrics: [JSON] = []
+                do { metrics = try prometheus.measure(live.names) } catch let error as LPError {
+                    labels = labels.setting("error", .string(String(error.description.prefix(500))))
+                }
+                let json: JSON = ["schema_version": .string(SchemaVersion.metricsSnapshot), "v": 1, "taken_at_utc": .string(taken),
+                                  "service": .string(live.service), "metrics": .array(metrics), "labels": labels]
+                return try ContractDocument(generated: json, name: "prometheus.\(consumed + 1).json",
+                                            contract: SchemaVersion.metricsSnapshot, catalog: live.catalog)
+            }
+            guard var window = live.window else { return nil }
+            let json = window.snapshot(service: live.service, metrics: live.names, takenAtUtc: taken)
+            live.window = window
             return try ContractDocument(generated: json, name: "access-log.\(consumed + 1).json",
                                         contract: SchemaVersion.metricsSnapshot, catalog: live.catalog)
         }

@@ -18,7 +18,7 @@ enum ServeCommands {
     static let commands: [StageCommand] = [
         StageCommand(words: ["serve", "start"], spec: spec("start", "start serving every live deployment's public listener")) { ctx in
             try requireState(ctx)
-            return StageOutput(result: try ServeRuntime(state: ctx.state).start().json)
+            return StageOutput(result: try ServeRuntime(state: ctx.state).start(supervisor: try ownExecutable()).json)
         },
         StageCommand(words: ["serve", "stop"], spec: spec("stop", "stop serving")) { ctx in
             try requireState(ctx)
@@ -29,6 +29,14 @@ enum ServeCommands {
             return StageOutput(result: ServeRuntime(state: ctx.state).status().json)
         },
     ]
+
+    /// This binary (lp-apply), which also runs the back-end supervisor.
+    private static func ownExecutable() throws -> String {
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "cannot find the lp-apply binary (/proc/self/exe)")
+        }
+        return path
+    }
 
     private static func requireState(_ ctx: StageContext) throws {
         var isDirectory: ObjCBool = false

@@ -56,10 +56,17 @@ enum DeployQueryCommand {
                        "x07lp deploy status --app-id example.hello.web --env staging",
                        "x07lp deploy status --deployment-id lpexec_... --watch"],
             exitCodes: [.ok, .usage, .invalidInput, .gateRejected, .sloRollback, .retryBudgetExhausted, .stateCorrupt],
-            notes: ["Prints {deployment_id, resolution, index, deployment}: `deployment` is the lp.deploy.execution@0.1.0",
+            notes: ["Prints {deployment_id, resolution, index, deployment, listener}: `deployment` is the lp.deploy.execution@0.1.0",
                     "as stored (deploy/<id>.json); a rolled-back deployment adds slo_violations (indicator, observed, objective).",
-                    "A failed deployment piped in is shown and its exit code (14, 15) passed on."]),
+                    "A failed deployment piped in is shown and its exit code (14, 15) passed on.",
+                    "listener: {address, up, detail}: whether x07lp serve answers for this deployment on its public_listener now."]),
         view: ExecutionView.view, body: runStatus)
+
+    /// The revisions the deployment's router state has in its slots (none without one).
+    static func servedRevisions(_ state: StateDirectory, _ execId: String) -> Set<String> {
+        guard let router = try? RouterState.load(state: state, execId: execId) else { return [] }
+        return Set(Slot.allCases.compactMap { router[$0].revision_digest?.sha256 })
+    }
 
     static func runStatus(_ ctx: StageContext) throws -> StageOutput {
         let watching = ctx.arguments.has("--watch")
@@ -71,7 +78,9 @@ enum DeployQueryCommand {
         let (row, resolution) = try resolve(ctx, index: access.index, piped: piped?.exec_id)
         let execution = try ctx.state.readJSON(StateDirectory.execution(row.exec_id))
         var result: JSON = ["deployment_id": .string(row.exec_id), "resolution": resolution, "index": access.block,
-                            "deployment": execution]
+                            "deployment": execution,
+                            "listener": ListenerCheck.json(execution["meta"]?["public_listener"]?.stringValue,
+                                                           revisions: servedRevisions(ctx.state, row.exec_id))]
         // A rolled-back deployment says why: the violated indicators of its last analysis.
         let violations = SLOViolation.of(execution: execution, state: ctx.state)
         if !violations.isEmpty { result = result.setting("slo_violations", .array(violations.map(\.json))) }

@@ -15,6 +15,9 @@ public struct AccessLogWindow: Sendable {
 
     public let path: String
     private(set) var offset: UInt64
+    /// The first 5xx the candidate answered in the latest window that had one (an incident's
+    /// request/response evidence).
+    public private(set) var candidateError: ServedRequest?
 
     /// Starts at the log's current end: only requests after the run started count.
     public init(runtime: ServeRuntime, execId: String) {
@@ -36,6 +39,7 @@ public struct AccessLogWindow: Sendable {
                 continue
             }
             guard entry["slot"] == .string(Slot.candidate.rawValue), entry["probe"] != "1" else { continue }
+            if status >= 500, !statuses.contains(where: { $0 >= 500 }), let request = ServedRequest(entry) { candidateError = request }
             statuses.append(status)
             latencies.append(seconds * 1000)
         }

@@ -43,7 +43,18 @@ enum RouteScript {
         return prefix && r.uri.indexOf(prefix) === 0 ? '1' : '';
     }
 
-    export default {slot, revision, index, probe, api};
+    // The chosen slot's back end (127.0.0.1:port), '' when it has none.
+    function backend(r) { return r.variables['lp_backend_' + r.variables.lp_slot]; }
+
+    // The pack's headers for the file served (after try_files, r.uri is that file's path).
+    function headers(r) {
+        var byPath = lp_headers[r.variables.lp_revision];
+        var list = byPath ? byPath[r.uri] : undefined;
+        if (!list) { return; }
+        for (var i = 0; i < list.length; i++) { r.headersOut[list[i][0]] = list[i][1]; }
+    }
+
+    export default {slot, revision, index, probe, api, backend, headers};
 
     """
 }

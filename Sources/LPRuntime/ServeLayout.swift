@@ -18,8 +18,13 @@ public struct ServeLayout: Sendable {
     public var directory: String { state.path(".x07lp-serve") }
     var nginxConf: String { directory + "/nginx.conf" }
     var script: String { directory + "/route.js" }
+    /// The pack headers of every served revision (`PackHeaders`), preloaded by njs.
+    var headersFile: String { directory + "/headers.json" }
     var probeToken: String { directory + "/probe.token" }
     var pidFile: String { directory + "/run/nginx.pid" }
+    /// The back-end supervisor (`BackendSupervisor`) and what it runs.
+    var supervisorPidFile: String { directory + "/run/backends.pid" }
+    var backendsFile: String { directory + "/run/backends.json" }
     var logs: String { directory + "/logs" }
     var temp: String { directory + "/tmp" }
 

@@ -16,19 +16,34 @@ public struct ServeRuntime: Sendable {
     public init(state: StateDirectory) { layout = ServeLayout(state: state) }
 
     /// The nginx master's pid, when it runs.
-    public var pid: Int32? {
-        guard let text = try? String(contentsOfFile: layout.pidFile, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
+    public var pid: Int32? { Self.pid(in: layout.pidFile) }
+
+    /// The pid a pid file names, when that process runs.
+    static func pid(in file: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, isAlive(pid) else { return nil }
         return pid
+    }
+
+    /// Runs, and is not a zombie (a process that ended and that nobody has reaped yet: this
+    /// machine's init may take its time).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 
     public var isRunning: Bool { pid != nil }
 
     /// Writes the configuration and starts nginx (a no-op for the process when it already runs:
-    /// the configuration is then reloaded).
+    /// the configuration is then reloaded), and the back-end supervisor: `supervisor` is the
+    /// program that runs it (`lp-apply`, which takes `backend-supervisor --state-dir S`).
     @discardableResult
-    public func start() throws -> ServeStatus {
-        if isRunning { return try refresh() }
+    public func start(supervisor: String) throws -> ServeStatus {
+        if isRunning {
+            try startSupervisor(supervisor)
+            return try refresh()
+        }
         try layout.checkPaths()
         try layout.makeDirectories()
         let status = try writeConfiguration()
@@ -38,12 +53,54 @@ public struct ServeRuntime: Sendable {
         guard code == 0, isRunning else {
             throw LPError(.internalError, code: "LP_SERVE_START_FAILED", "nginx did not start: \(output.suffix(400))")
         }
+        try startSupervisor(supervisor)
+        trees.prune(keeping: status.revisions)
         return status.running(pid)
     }
 
-    /// Stops nginx (fast shutdown, then SIGKILL after 5 s). Not running is fine.
+    private var trees: ServeTrees { ServeTrees(layout: layout) }
+
+    /// Starts the back-end supervisor unless it runs; its pid file is written here, before it
+    /// looks (it ends when the file does not name it).
+    private func startSupervisor(_ program: String) throws {
+        guard Self.pid(in: layout.supervisorPidFile) == nil else { return }
+        endOrphanedBackends()
+        let environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "X07LP_WASMTIME"].contains($0.key) }
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.start(program, ["backend-supervisor", "--state-dir", layout.state.root], environment: environment,
+                                         log: layout.logs + "/backends.log")
+        } catch let error as ChildProcess.SpawnError {
+            throw LPError(.internalError, code: "LP_SERVE_START_FAILED", error.description)
+        }
+        _ = try AtomicFile.write(Array("\(pid)\n".utf8), to: layout.supervisorPidFile)
+    }
+
+    /// The back ends of a supervisor that died without ending them (SIGKILL): it led its own
+    /// process group, which they are still in, and Linux hands out no pid that still names a
+    /// group, so the group of the pid file's dead pid is exactly those back ends.
+    private func endOrphanedBackends() {
+        guard let text = try? String(contentsOfFile: layout.supervisorPidFile, encoding: .utf8),
+              let stale = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), stale > 1, !Self.isAlive(stale) else { return }
+        kill(-stale, SIGTERM)
+        for _ in 0..<100 where kill(-stale, 0) == 0 { usleep(20_000) }
+        kill(-stale, SIGKILL)
+    }
+
+    /// Stops the back ends (their supervisor ends them), then nginx (fast shutdown, then SIGKILL
+    /// after 5 s). Not running is fine.
     @discardableResult
     public func stop() throws -> ServeStatus {
+        if let supervisor = Self.pid(in: layout.supervisorPidFile) {
+            kill(supervisor, SIGTERM)
+            for _ in 0..<250 where Self.isAlive(supervisor) { usleep(20_000) }
+            // Whatever of its group is left (all of it, when it was a zombie already): an empty
+            // group is no target, and its id is not handed out while it has members.
+            kill(-supervisor, SIGKILL)
+        } else {
+            endOrphanedBackends()
+        }
+        unlink(layout.supervisorPidFile)
         if let pid {
             kill(pid, SIGTERM)
             for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
@@ -73,22 +130,38 @@ public struct ServeRuntime: Sendable {
         // New workers mean nginx took the configuration (it keeps the old one when, say, a
         // port is taken); the old workers' exit means no request is routed by the old weights.
         var reloaded = false
+        var drained = false
         for _ in 0..<250 {
             let children = Self.children(of: master)
             reloaded = reloaded || !children.subtracting(old).isEmpty
-            if reloaded && children.isDisjoint(with: old) { break }
+            drained = reloaded && children.isDisjoint(with: old)
+            if drained { break }
             usleep(20_000)
         }
         guard reloaded else {
             throw LPError(.internalError, code: "LP_SERVE_RELOAD_FAILED",
                           "nginx kept its previous configuration (a listener port may be taken); see \(layout.logs)/error.log")
         }
+        // Once no worker of the previous configuration is left, the trees it alone served can go
+        // (old workers still finishing long requests keep them until a later refresh).
+        if drained { trees.prune(keeping: status.revisions) }
         return status.running(master)
     }
 
     /// Renders, checks (`nginx -t`) and atomically installs `nginx.conf` and `route.js`.
     private func writeConfiguration(pending: RouterState? = nil) throws -> ServeStatus {
         let (served, skipped) = ServedDeployment.all(state: layout.state, pending: pending)
+        var headers: [String: JSON] = [:]
+        for deployment in served {
+            for (slot, view) in [(Slot.stable, deployment.stable), (.candidate, deployment.candidate)] {
+                guard let view else { continue }
+                try trees.ensure(view.revision, from: layout.state.path(StateDirectory.runtimeSlot(deployment.execId, slot.rawValue)))
+                let manifest = trees.root + "/\(view.revision)/_backend/app.pack.json"
+                headers[view.revision] = (try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: manifest) ?? Data())))
+                    .map(PackHeaders.of) ?? [:]
+            }
+        }
+        _ = try AtomicFile.write(JSON.object(headers).canonicalBytes, to: layout.headersFile)
         let text = NginxServeConfig.render(layout, served, token: try layout.token())
         _ = try AtomicFile.write(Array(RouteScript.text.utf8), to: layout.script)
         let candidate = layout.nginxConf + ".next"

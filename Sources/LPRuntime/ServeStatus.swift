@@ -1,5 +1,6 @@
 import LPCore
 import LPState
+import Foundation
 
 /// What `x07lp serve start|stop|status` reports: whether nginx runs, and each served listener.
 public struct ServeStatus: Sendable {
@@ -19,10 +20,22 @@ public struct ServeStatus: Sendable {
         }
     }
 
+    /// Every revision a listener serves.
+    var revisions: Set<String> {
+        Set(served.flatMap { [$0.stable?.revision, $0.candidate?.revision].compactMap { $0 } })
+    }
+
     func running(_ pid: Int32?) -> ServeStatus {
         var copy = self
         copy.pid = pid
         return copy
+    }
+
+    /// What the back-end supervisor last wrote (`BackendSupervisor.statusDocument`), while serving runs.
+    var backends: JSON {
+        guard pid != nil, let bytes = FileManager.default.contents(atPath: layout.backendsFile),
+              let document = try? JSONParser.parse([UInt8](bytes)), document.arrayValue != nil else { return [] }
+        return document
     }
 
     public var json: JSON {
@@ -36,6 +49,6 @@ public struct ServeStatus: Sendable {
         }
         return ["running": .bool(pid != nil), "pid": pid.map { .number(Double($0)) } ?? .null,
                 "config": .string(layout.directory + "/nginx.conf"),
-                "listeners": .array(listeners), "skipped": .array(skipped.map(JSON.string))]
+                "listeners": .array(listeners), "skipped": .array(skipped.map(JSON.string)), "backends": backends]
     }
 }

@@ -13,6 +13,8 @@ struct ServedDeployment: Equatable {
         var indexPath: String
         /// `routing.api_prefix`: the back end's routes.
         var apiPrefix: String
+        /// nil when the pack declares no `wasi_http_proxy_v1` back end (its routes answer 503).
+        var backend: BackendSlot?
     }
 
     var execId: String
@@ -52,10 +54,12 @@ struct ServedDeployment: Equatable {
         func view(_ slot: Slot) -> SlotView? {
             let recorded = router[slot]
             guard recorded.status.isServing, let revision = recorded.revision_digest?.sha256, Hex.isSHA256(revision) else { return nil }
-            let manifest = state.path(StateDirectory.runtimeSlot(router.exec_id, slot.rawValue)) + "/_backend/app.pack.json"
-            let pack = try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: manifest) ?? Data()))
+            let tree = state.path(StateDirectory.runtimeSlot(router.exec_id, slot.rawValue))
+            let pack = try? JSONParser.parse([UInt8](FileManager.default.contents(atPath: tree + "/_backend/app.pack.json") ?? Data()))
+            let backend = pack?["backend"]?["adapter"]?.stringValue == BackendSlot.adapter
+                ? BackendSlot(revision: revision, component: tree + "/_backend/component.wasm") : nil
             return SlotView(revision: revision, indexPath: pack?["frontend"]?["index_path"]?.stringValue.flatMap(Self.safePath) ?? "/index.html",
-                            apiPrefix: pack?["routing"]?["api_prefix"]?.stringValue.flatMap(Self.safePath) ?? "/api")
+                            apiPrefix: pack?["routing"]?["api_prefix"]?.stringValue.flatMap(Self.safePath) ?? "/api", backend: backend)
         }
         let stable = view(.stable)
         let candidate = view(.candidate)

@@ -120,13 +120,13 @@ enum RunHandlers {
     /// or one with uploaded snapshots too, is refused before the lease (exit 2).
     static func metricsSourceRefusal(_ source: JSON, withSnapshots: Bool, _ context: ServeContext) -> HTTPResponse? {
         let code: String, message: String
-        if let name = source.stringValue, MetricsSources.names.contains(name) {
+        if let name = source.stringValue, MetricsSources.remote.contains(name) {
             guard withSnapshots else { return nil }
             (code, message) = ("LP_METRICS_SOURCE_CONFLICT", "metrics_from cannot be combined with uploaded metrics snapshots")
         } else {
             (code, message) = ("LP_METRICS_SOURCE_UNKNOWN",
                                "metrics_from \((source.stringValue ?? source.canonicalString).prefix(80)) is not a source of this daemon: "
-                               + MetricsSources.names.joined(separator: ", "))
+                               + MetricsSources.remote.joined(separator: ", "))
         }
         let diagnostic = Diagnostic(code: code, stage: .parse, message: message)
         return HTTPResponse(status: 400, body: HTTPResponse.report("deploy run", .usage, [diagnostic],

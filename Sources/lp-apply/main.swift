@@ -1,5 +1,4 @@
 import LPApply
-import LPStage
 
 // lp-apply: see LPApply/ApplyStage.swift.
-StageRunner.main(ApplyStage.definition)
+ApplyStage.main()

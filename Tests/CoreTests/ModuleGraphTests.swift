@@ -25,7 +25,7 @@ final class ModuleGraphTests: XCTestCase {
             "LPPlan": kit,
             "LPIncident": kit,
             "LPRuntime": ["LPCore", "LPState", "LPModel"],
-            "LPApply": kit.union(["LPIncident", "LPRuntime"]),
+            "LPApply": kit.union(["LPIncident", "LPRuntime", "LPHTTPClient"]),
             "LPRegress": kit.union(["LPIncident"]),
             "LPQuery": kit.union(["LPIncident"]),
             "LPRelease": kit.union(["LPIncident", "LPApply", "LPHTTPClient"]),

@@ -10,9 +10,21 @@ import Glibc
 /// `x07lp serve` for real: nginx + njs serving the example pack's slots on the deployment's
 /// public listener, split exactly as `x07lp route` says.
 final class ServeTests: XCTestCase, ExampleDeploymentSupport {
+    /// The example app with a real back end (`ServeBackends`) accepted: its slots pass the
+    /// health probe's back-end request.
+    func acceptedWithBackend() throws -> Fixture {
+        try ServeBackends.requireTools()
+        let (healthy, _) = try ServeBackends.components.get()
+        let pack = try ServeBackends.pack(component: healthy, label: "serve")
+        let state = StageProcess.temporaryDirectory()
+        let fixture = Fixture(state: state, work: StageProcess.temporaryDirectory(), id: try ServeBackends.accept(pack, state: state))
+        try FileManager.default.copyItem(atPath: pack + "/slo.json", toPath: fixture.work + "/slo.json")
+        return fixture
+    }
+
     /// A canary held at weight 37 (its analysis finds no snapshot), served while it runs.
     func servedCanary() throws -> (Fixture, port: Int) {
-        let fixture = try accepted()
+        let fixture = try acceptedWithBackend()
         try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 37], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
@@ -43,6 +55,23 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         }
     }
 
+    /// Each file carries the headers its pack gives it, whichever slot serves it; the index
+    /// fallback carries the index's.
+    func testServedFilesCarryThePacksHeaders() throws {
+        let (_, port) = try servedCanary()
+        for (path, expected) in [("/app.js", "max-age=300"), ("/index.html", "no-cache"), ("/no/such/page", "no-cache")] {
+            for key in ["user-1", "user-2", "user-3", "user-4"] {
+                let head = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %header{cache-control} %header{x-lp-slot}",
+                                                                  "-H", "X-LP-Route-Key: \(key)", "http://127.0.0.1:\(port)\(path)"])
+                let words = head.stdoutText.split(separator: " ").map(String.init)
+                XCTAssertEqual(words.prefix(2), ["200", expected], "\(path) for \(key): \(head.stdoutText)")
+            }
+        }
+        let manifest = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}|%header{cache-control}|%header{content-type}",
+                                                              "http://127.0.0.1:\(port)/app.manifest.json"])
+        XCTAssertEqual(manifest.stdoutText, "200||application/json", "no pack header: nginx's MIME type alone")
+    }
+
     /// start_candidate's evidence holds the HTTP probe of the candidate through the listener.
     func testStartCandidateProbesTheSlotOverHTTP() throws {
         let (fixture, port) = try servedCanary()
@@ -56,6 +85,10 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(candidate["ok"], true)
         XCTAssertEqual(candidate["http"]?.arrayValue?.first?["status"], 200)
         XCTAssertEqual(candidate["http"]?.arrayValue?.first?["url"], .string("http://127.0.0.1:\(port)/"))
+        // The back end's prefix reached the component (its 404 for /api: it runs and answers).
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["route"], "backend")
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["url"], .string("http://127.0.0.1:\(port)/api"))
+        XCTAssertEqual(candidate["http"]?.arrayValue?.last?["status"], 404)
         let log = try String(contentsOfFile: fixture.state + "/.x07lp-serve/logs/\(fixture.id).access.log", encoding: .utf8)
         XCTAssertTrue(log.contains("\"slot\":\"candidate\",\"status\":200"), log)
     }
@@ -69,9 +102,48 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertEqual(Set(answers.map(\.slot)), ["stable"])
         let status = try ServeHarness.serve("status", state: fixture.state)
         XCTAssertEqual(status["listeners"]?.arrayValue?.first?["weight_pct"], 0)
+        func listener() throws -> JSON? {
+            let status = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--json"])
+            return try JSONParser.parse(status.stdout)["result"]?["listener"]
+        }
+        XCTAssertEqual(try listener(), ["address": .string("http://127.0.0.1:\(port)"), "up": true, "detail": "serves this deployment"])
         XCTAssertEqual(try ServeHarness.serve("stop", state: fixture.state)["running"], false)
         let refused = try StageProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"])
         XCTAssertEqual(refused.status, 7, "nothing listens after serve stop")
+        XCTAssertEqual(try listener()?["up"], false)
+        XCTAssertEqual(try listener()?["detail"], "connection refused")
+        let text = try StageProcess.x07lp(["deploy", "status", "--deployment-id", fixture.id, "--state-dir", fixture.state, "--output", "table"])
+        XCTAssertTrue(text.stdoutText.contains("http://127.0.0.1:\(port) (not up)"), text.stdoutText)
+    }
+
+    /// A promote while requests for static files go on: none fails and none gets a 404 (nginx
+    /// serves each revision from its own tree, which outlives the reload that stops using it).
+    func testNoRequestFailsOrGets404DuringAPromote() throws {
+        let (fixture, port) = try servedCanary()
+        let answers = Locked<[ServeBackends.Answer]>([])
+        let done = Locked(false)
+        let finished = DispatchSemaphore(value: 0)
+        for loop in 0..<3 {
+            DispatchQueue.global().async {
+                while !done.value {
+                    let batch = (try? ServeBackends.get(port: port, keys: (0..<50).map { "user-\(loop)-\($0)" }, path: "/app.js")) ?? []
+                    answers.update { $0 += batch }
+                }
+                finished.signal()
+            }
+        }
+        while answers.value.count < 200 { usleep(10_000) }
+        let promote = try StageProcess.x07lp(["deploy", "promote", "--deployment-id", fixture.id, "--state-dir", fixture.state,
+                                              "--reason", "test", "--json"])
+        let promotedAt = answers.value.count
+        while answers.value.count < promotedAt + 200 { usleep(10_000) }
+        done.update { $0 = true }
+        for _ in 0..<3 { finished.wait() }
+        XCTAssertEqual(promote.status, 0, promote.stdoutText)
+        let all = answers.value
+        XCTAssertEqual(all.filter { $0.status != 200 }.map { "\($0.slot) \($0.status)" }, [], "of \(all.count) requests")
+        XCTAssertTrue(all.contains { $0.slot == "candidate" })
+        XCTAssertEqual(all.suffix(100).filter { $0.slot != "stable" }.count, 0)
     }
 
     /// Runs `plan` with `--metrics-from access-log` while requests with route keys go to `path`
@@ -101,29 +173,10 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
     }
 
-    /// A candidate whose back-end routes answer 5xx is rolled back by the access-log analysis of
-    /// its real requests, with an slo_rollback incident; no request fails to connect meanwhile.
-    func testAccessLogAnalysisRollsBackACandidateThatAnswers5xx() throws {
-        let fixture = try accepted()
-        try startServing(fixture)
-        let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
-            ["set_weight": 50], ["pause_s": 2], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
-        let (run, answers) = try runWithTraffic(fixture, plan: plan, path: "/api/hello")
-        XCTAssertEqual(run.status, 14, run.stdoutText)
-        XCTAssertTrue(answers.allSatisfy { !$0.slot.isEmpty }, "every request was answered")
-        XCTAssertTrue(answers.contains { $0.slot == "candidate" })
-        let report = try JSONParser.parse(run.stdout)
-        XCTAssertEqual(report["result"]?["slo_violations"]?.arrayValue?.first?["observed"], 1)
-        let incidents = try StageProcess.x07lp(["incident", "list", "--state-dir", fixture.state, "--json"])
-        let items = try JSONParser.parse(incidents.stdout)["result"]?["items"]?.arrayValue ?? []
-        XCTAssertEqual(items.first?["classification"], "slo_rollback")
-        XCTAssertEqual(try ServeHarness.serve("status", state: fixture.state)["listeners"]?.arrayValue?.first?["weight_pct"], 0)
-    }
-
     /// A healthy canary through weights 10, 50 and 100 (a reload each) is promoted on its measured
     /// traffic, and no request fails to connect while the weights change.
     func testAHealthyCanaryIsPromotedOnItsTrafficWithoutAFailedRequest() throws {
-        let fixture = try accepted()
+        let fixture = try acceptedWithBackend()
         try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 10], ["pause_s": 1], ["set_weight": 50], ["pause_s": 1],
@@ -169,6 +222,22 @@ final class ServeRefusalTests: XCTestCase, ExampleDeploymentSupport {
         }
         let status = try ServeHarness.serve("status", state: fixture.state)
         XCTAssertEqual(status["running"], false)
+    }
+
+    /// The example pack's back end is a bare core module, which `wasmtime serve` refuses: the
+    /// supervisor sees it exit, so the health probe fails at once and no slot gets traffic.
+    func testABackendWasmtimeRefusesMakesTheSlotUnhealthy() throws {
+        let fixture = try accepted()
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let started = Date()
+        let run = try run(fixture, plan: nil, metricsDir: try metrics(fixture, [Self.good]))
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertEqual(try code(run), "LP_SLOT_UNHEALTHY", run.stdoutText)
+        XCTAssertTrue(run.stdoutText.contains("/api answered 502"), run.stdoutText)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the probe did not wait for a back end that cannot start")
+        let backends = try ServeHarness.serve("status", state: fixture.state)["backends"]?.arrayValue ?? []
+        XCTAssertGreaterThan(backends.first?["restarts"]?.intValue ?? 0, 0)
     }
 
     /// A listener port taken by another process: nginx keeps its configuration and the run says so.

@@ -4,10 +4,12 @@ import LPCore
 /// status` shows): where the deployment stands, why it was rolled back, then its steps.
 public enum ExecutionView {
     public static let view: HumanView = { result, document, wide in
-        render(document ?? result["deployment"] ?? result, violations: result["slo_violations"]?.arrayValue ?? [], wide: wide)
+        render(document ?? result["deployment"] ?? result, violations: result["slo_violations"]?.arrayValue ?? [],
+               listenerUp: result["listener"]?["up"]?.boolValue, wide: wide)
     }
 
-    public static func render(_ execution: JSON, violations: [JSON] = [], wide: Bool) -> String {
+    /// `listenerUp`: whether `deploy status` found the public listener accepting connections.
+    public static func render(_ execution: JSON, violations: [JSON] = [], listenerUp: Bool? = nil, wide: Bool) -> String {
         let meta = execution["meta"]
         let target = meta?["target"]
         let t = ViewText.text
@@ -21,7 +23,7 @@ public enum ExecutionView {
             ("Kill", meta?["kill_latched"]?.boolValue == true ? "latched (\(t(meta?["kill_scope"])))" : ""),
             ("Started", ViewText.time(meta?["started_unix_ms"] ?? execution["created_unix_ms"])),
             ("Ended", ViewText.time(meta?["ended_unix_ms"])),
-            ("Listener", t(meta?["public_listener"])),
+            ("Listener", t(meta?["public_listener"]) + (listenerUp.map { $0 ? " (up)" : " (not up)" } ?? "")),
             ("Incidents", "\(t(meta?["incident_count_open"])) open, \(t(meta?["incident_count_total"])) total"),
             ("Last SLO", meta?["analysis"]?["last_slo_decision"].map { "\(t($0)) (step \(t(meta?["analysis"]?["last_analysis_step_idx"])))" } ?? ""),
         ]
