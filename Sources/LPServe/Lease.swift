@@ -5,8 +5,9 @@ import Foundation
 import Glibc
 #endif
 
-/// One run at a time per app/env: `<state>/.x07lpd/leases/<app>__<env>.json`, created with
-/// O_EXCL. A lease ends when its run releases it, when it expires (the run renews it while it
+/// One run at a time per app/env: `<state>/.x07lpd/leases/<app>__<env>.json`, read and written
+/// (atomically) only under an exclusive flock of `<app>__<env>.lock`, so two requests can never
+/// both see the environment free. A lease ends when its run releases it, when it expires (the run renews it while it
 /// works), or when its holder process is gone, so a crashed run never blocks an environment.
 public struct Lease: Codable, Sendable, Equatable {
     public var schema_version = "lp.deploy.lease@0.1.0"
@@ -23,7 +24,9 @@ public struct Lease: Codable, Sendable, Equatable {
 
     static func path(state root: String, key: String) -> String { root + "/.x07lpd/leases/" + key + ".json" }
 
-    var isLive: Bool { lease_expires_unix_ms > Int64(Date().timeIntervalSince1970 * 1000) && Self.processExists(holder_pid) }
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    var isLive: Bool { lease_expires_unix_ms > Self.nowMs() && Self.processExists(holder_pid) }
 
     /// A live process; a zombie (killed, not yet reaped by whoever adopted it) is gone.
     public static func processExists(_ pid: Int32) -> Bool {
@@ -39,24 +42,26 @@ public struct Lease: Codable, Sendable, Equatable {
                         nowMs: Int64) throws -> Lease {
         let key = key(app: app, env: env)
         let path = path(state: root, key: key)
-        try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
         let lease = Lease(lock_id: "lplock_" + execId, lease_holder: execId, holder_pid: holderPid, acquired_unix_ms: nowMs,
                           lease_expires_unix_ms: nowMs + ttlMs, target_generation: 0)
-        for _ in 0..<2 {
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 {
-                let bytes = (try JSON(encoding: lease)).canonicalBytes + [0x0A]
-                defer { close(fd) }
-                try AtomicFile.writeAll(fd, bytes, path: path)
-                fsync(fd)
-                return lease
-            }
-            guard errno == EEXIST else { throw AtomicFile.ioError("create", path) }
+        return try locked(path) {
             if let held = read(path), held.isLive { throw ServeError.leaseConflict(key) }
-            // Expired, or its holder died: take it over (unlink, then race for O_EXCL again).
-            unlink(path)
+            _ = try AtomicFile.write((try JSON(encoding: lease)).canonicalBytes + [0x0A], to: path)
+            return lease
         }
-        throw ServeError.leaseConflict(key)
+    }
+
+    /// `body` under the exclusive flock of the lease's lock file (waiting for it).
+    static func locked<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
+        let lockPath = String(path.dropLast(".json".count)) + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw AtomicFile.ioError("open", lockPath) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw AtomicFile.ioError("lock", lockPath) }
+        }
+        return try body()
     }
 
     static func read(_ path: String) -> Lease? {
@@ -67,15 +72,19 @@ public struct Lease: Codable, Sendable, Equatable {
     /// Moves the lease to the process that runs the deployment and pushes its expiry on.
     static func renew(state root: String, app: String, env: String, execId: String, holderPid: Int32, nowMs: Int64) throws {
         let path = path(state: root, key: key(app: app, env: env))
-        guard var lease = read(path), lease.lease_holder == execId else { return }
-        lease.holder_pid = holderPid
-        lease.lease_expires_unix_ms = nowMs + ttlMs
-        _ = try AtomicFile.write((try JSON(encoding: lease)).canonicalBytes + [0x0A], to: path)
+        try locked(path) {
+            guard var lease = read(path), lease.lease_holder == execId else { return }
+            lease.holder_pid = holderPid
+            lease.lease_expires_unix_ms = nowMs + ttlMs
+            _ = try AtomicFile.write((try JSON(encoding: lease)).canonicalBytes + [0x0A], to: path)
+        }
     }
 
     /// Ends the lease if `execId` still holds it.
     static func release(state root: String, app: String, env: String, execId: String) {
         let path = path(state: root, key: key(app: app, env: env))
-        if let lease = read(path), lease.lease_holder == execId { unlink(path) }
+        try? locked(path) {
+            if let lease = read(path), lease.lease_holder == execId { unlink(path) }
+        }
     }
 }
