@@ -12,7 +12,9 @@ import Glibc
 /// 2xx/3xx; a slot with a back end is also asked for its `api_prefix`, where any answer below 500
 /// shows the component runs. While the back end is not up yet (nginx answers 502/503/504:
 /// `wasmtime serve` compiles a new component first) that request is repeated for up to 90 s,
-/// unless the supervisor reports that the back end has exited (a component wasmtime refuses).
+/// unless the supervisor reports that the back end keeps exiting (a component wasmtime refuses:
+/// four exits in a row, about 7.5 s of its back-off; one exit may be a port another state's back
+/// end of the same revision is still letting go of).
 public struct SlotProbe: Sendable {
     public enum Route: String, Sendable {
         case index, backend
@@ -48,7 +50,7 @@ public struct SlotProbe: Sendable {
         if let view = slot == .stable ? deployment.stable : deployment.candidate, let backend = view.backend {
             let started = DispatchTime.now().uptimeNanoseconds
             var answer = try request(.backend, base + view.apiPrefix, slot)
-            while [0, 502, 503, 504].contains(answer.status), !hasExited(backend),
+            while [0, 502, 503, 504].contains(answer.status), !keepsExiting(backend),
                   (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000 < UInt64(Self.backendStartMs) {
                 usleep(250_000)
                 answer = try request(.backend, base + view.apiPrefix, slot)
@@ -58,11 +60,11 @@ public struct SlotProbe: Sendable {
         return requests
     }
 
-    /// The supervisor has seen this back end's process end (it is being started again).
-    private func hasExited(_ backend: BackendSlot) -> Bool {
+    /// The supervisor has seen this back end's process end four times without a minute's run.
+    private func keepsExiting(_ backend: BackendSlot) -> Bool {
         guard let bytes = FileManager.default.contents(atPath: runtime.layout.backendsFile),
               let entries = (try? JSONParser.parse([UInt8](bytes)))?.arrayValue else { return false }
-        return entries.contains { $0["revision"]?.stringValue == backend.revision && ($0["restarts"]?.intValue ?? 0) > 0 }
+        return entries.contains { $0["revision"]?.stringValue == backend.revision && ($0["restarts"]?.intValue ?? 0) >= 4 }
     }
 
     private func request(_ route: Route, _ url: String, _ slot: Slot) throws -> Request {

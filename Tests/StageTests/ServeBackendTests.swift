@@ -55,14 +55,20 @@ final class ServeBackendTests: XCTestCase, ExampleDeploymentSupport {
             result.update { $0 = run }
             done.signal()
         }
+        // The run's end is read from `result`, never by taking the semaphore (a take in the
+        // first loop would leave the second waiting forever); 5 minutes bound both loops.
+        func running() -> Bool { result.value == nil }
+        let deadline = DispatchTime.now() + .seconds(300)
         // The listener comes up at the run's prepare step.
-        while done.wait(timeout: .now()) == .timedOut, try ServeBackends.get(port: port, keys: ["wait"], path: "/").first?.status != 200 {
+        while running(), DispatchTime.now() < deadline,
+              try ServeBackends.get(port: port, keys: ["wait"], path: "/").first?.status != 200 {
             usleep(50_000)
         }
         var batches: [[ServeBackends.Answer]] = []
-        while done.wait(timeout: .now()) == .timedOut {
+        while running(), DispatchTime.now() < deadline {
             batches.append(try ServeBackends.get(port: port, keys: keys, path: "/api/hello"))
         }
+        XCTAssertEqual(done.wait(timeout: deadline), .success, "the run did not end within 5 minutes")
         return (try XCTUnwrap(result.value), batches)
     }
 

@@ -158,13 +158,19 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
             result.update { $0 = run }
             done.signal()
         }
-        while done.wait(timeout: .now()) == .timedOut, try ServeHarness.slots(port: port, keys: ["wait"], path: path).first?.slot.isEmpty != false {
+        // The run's end is read from `result`, never by taking the semaphore (a take in the
+        // first loop would leave the second waiting forever); 5 minutes bound both loops.
+        func running() -> Bool { result.value == nil }
+        let deadline = DispatchTime.now() + .seconds(300)
+        while running(), DispatchTime.now() < deadline,
+              try ServeHarness.slots(port: port, keys: ["wait"], path: path).first?.slot.isEmpty != false {
             usleep(50_000)
         }
         var answers: [(slot: String, revision: String)] = []
-        while done.wait(timeout: .now()) == .timedOut {
+        while running(), DispatchTime.now() < deadline {
             answers += try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: path)
         }
+        XCTAssertEqual(done.wait(timeout: deadline), .success, "the run did not end within 5 minutes")
         return (try XCTUnwrap(result.value), answers)
     }
 
