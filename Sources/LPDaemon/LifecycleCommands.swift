@@ -53,7 +53,7 @@ enum LifecycleCommands {
                 let publicKey = try Ed25519.publicKey(pem: bytes)
                 _ = try AtomicFile.write(bytes, to: TrustedKeys.directory(state) + "/" + publicKey.keyId + ".pem")
             }
-            let masterKey = dir + "/secret-master.key"
+            let masterKey = SealedSecretStore.defaultMasterKeyPath(state: state)
             if !FileManager.default.fileExists(atPath: masterKey) {
                 _ = try AtomicFile.write(Array((Hex.encode(try AESGCM.randomBytes(32)) + "\n").utf8), to: masterKey)
             }

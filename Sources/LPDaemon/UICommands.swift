@@ -33,7 +33,7 @@ enum UICommands {
             for sub in ["/run", "/logs", "/tmp"] { try AtomicFile.makeDirectories(runtime + sub) }
             let ui = UIConfig(runtime: runtime, static_root: try staticRoot(ctx), local_control: allowsLocalControl(ctx))
             let config = DaemonConfig(state_dir: state, host: host, port: port, serve_binary: try LifecycleCommands.serveBinary(ctx),
-                                      fcgi_children: 4, secret_master_key: DaemonConfig.directory(state) + "/secret-master.key", ui: ui)
+                                      fcgi_children: 4, secret_master_key: SealedSecretStore.defaultMasterKeyPath(state: state), ui: ui)
             _ = try AtomicFile.write(Array(NginxConfig.render(config).utf8), to: config.nginxConf)
             try DaemonProcesses.testConfiguration(config)
             DaemonProcesses.killOrphanedWorkers(config)

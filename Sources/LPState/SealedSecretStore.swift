@@ -22,6 +22,9 @@ public enum SealedSecretStore {
         environment["X07LP_REMOTE_SECRET_STORE_PATH"].flatMap { $0.isEmpty ? nil : $0 } ?? root + "/.x07lpd/secrets.enc.json"
     }
 
+    /// Where `x07lpd init` keeps the master key: `<state>/.x07lpd/secret-master.key`.
+    public static func defaultMasterKeyPath(state root: String) -> String { root + "/.x07lpd/secret-master.key" }
+
     /// The master key in the file at `path`.
     public static func masterKey(path: String) throws -> [UInt8] {
         try checkPrivate(path, what: "the secret master key file")

@@ -132,11 +132,7 @@ extension RemoteTargetTests {
     func testMetricsFromIsTheDaemonsSource() throws {
         let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
         defer { daemon.stop() }
-        let dir = StageProcess.temporaryDirectory()
-        var client = Client(config: dir + "/config", token: daemon.deployToken)
-        let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
-                               tokenRef: "env:LP_TEST_TOKEN")
-        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        var client = try prodTarget(daemon).client
         let hello = ExamplePacks.hello
         let accept = try client.x07lp(["deploy", "accept", "--target", "prod", "--pack", hello + "/pack.tar.zst",
                                        "--change", hello + "/change_request.ops.json", "--ops", hello + "/ops.canary.json",

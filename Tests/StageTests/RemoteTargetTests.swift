@@ -261,11 +261,7 @@ final class RemoteTargetTests: XCTestCase {
     func testControlsLeaseConflictIncidentsAndRegressOnATarget() throws {
         let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
         defer { daemon.stop() }
-        let dir = StageProcess.temporaryDirectory()
-        var client = Client(config: dir + "/config", token: daemon.deployToken)
-        let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
-                               tokenRef: "env:LP_TEST_TOKEN")
-        XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        var (dir, path, client) = try prodTarget(daemon)
         let hello = ExamplePacks.hello
         let accept = ["deploy", "accept", "--target", "prod", "--pack", hello + "/pack.tar.zst", "--change", hello + "/change_request.ops.json",
                       "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json", "--policy", hello + "/policy.baseline.json",
@@ -358,14 +354,21 @@ final class RemoteTargetTests: XCTestCase {
         try assertNoToken(runner, daemon)
     }
 
-    func testAdapterCapabilitiesAndConformanceTenOfTen() throws {
-        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
-        defer { daemon.stop() }
+    /// A scratch directory and a client of `daemon` with its target `prod` added (CA-bundle TLS,
+    /// the token from the environment).
+    func prodTarget(_ daemon: DaemonHarness) throws -> (dir: String, profile: String, client: Client) {
         let dir = StageProcess.temporaryDirectory()
         var client = Client(config: dir + "/config", token: daemon.deployToken)
         let path = try profile(dir, "prod", url: daemon.url, tls: ["mode": "ca_bundle", "ca_bundle_path": .string(daemon.ca)],
                                tokenRef: "env:LP_TEST_TOKEN")
         XCTAssertEqual(try client.x07lp(["target", "add", "--profile", path]).status, 0)
+        return (dir, path, client)
+    }
+
+    func testAdapterCapabilitiesAndConformanceTenOfTen() throws {
+        let daemon = try DaemonHarness.start(trustedKey: ExamplePacks.hello + "/keys/test-signing.pub.pem")
+        defer { daemon.stop() }
+        var (dir, _, client) = try prodTarget(daemon)
         let capabilities = try client.x07lp(["adapter", "capabilities", "--target", "prod", "--json"])
         XCTAssertEqual(capabilities.status, 0, capabilities.stderr)
         try validate(try Self.json(capabilities)["result"], "lp.adapter.capabilities")

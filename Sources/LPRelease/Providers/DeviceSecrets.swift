@@ -12,7 +12,7 @@ enum DeviceSecrets {
             throw unavailable("secrets://device/\(id.prefix(100)) does not name one entry")
         }
         let keyPath = environment[SealedSecretStore.masterKeyVariable].flatMap { $0.isEmpty ? nil : $0 }
-            ?? state.root + "/.x07lpd/secret-master.key"
+            ?? SealedSecretStore.defaultMasterKeyPath(state: state.root)
         let document: JSON?
         do {
             document = try SealedSecretStore.open(path: SealedSecretStore.path(state: state.root, environment: environment),
