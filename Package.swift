@@ -31,9 +31,14 @@ let stages = [
 ]
 
 /// Release executables are linked position-dependent: a static-stdlib PIE spends a third of a
-/// query's start-up applying ~100,000 relative relocations to pages it then owns privately
-/// (docs/stages.md#start-up). Debug builds keep the toolchain's default.
-let releaseLink: [LinkerSetting] = [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
+/// query's start-up applying ~100,000 relative relocations to pages it then owns privately.
+/// They also search `.build/static-archives` first, where scripts/bootstrap links libstdc++'s and
+/// SQLite's static archives: the loader then binds none of their ~3,300 symbols at each start
+/// (docs/stages.md#start-up). Debug builds keep the toolchain's defaults.
+let releaseLink: [LinkerSetting] = [
+    .unsafeFlags(["-Xclang-linker", "-no-pie", "-L", Context.packageDirectory + "/.build/static-archives"],
+                 .when(configuration: .release)),
+]
 
 let package = Package(
     name: "x07lp",
@@ -42,14 +47,13 @@ let package = Package(
            .executable(name: "lp-serve", targets: ["lp-serve"]), .executable(name: "x07lpd", targets: ["x07lpd"]),
            .executable(name: "lp-mcp", targets: ["lp-mcp"])],
     targets: [
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
-                       providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto",
-                       providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
-                       providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
-                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        // No pkgConfig: Debian keeps these headers and libraries on the compiler's default paths,
+        // and pkg-config's `-L/usr/lib/x86_64-linux-gnu` would come before the directory of static
+        // archives a release build links from (scripts/bootstrap, docs/stages.md#start-up).
+        .systemLibrary(name: "CArchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // contracts/*.json are built into LPCore (EmbeddedContracts), so a copied binary has them.
         .target(name: "LPCore", dependencies: ["CCrypto"], plugins: ["EmbedContracts"]),
         .executableTarget(name: "embed-contracts", path: "Tools/embed-contracts"),
@@ -63,7 +67,9 @@ let package = Package(
         // The serving runtime (nginx + njs routing the slot trees), driven by lp-apply.
         .target(name: "LPRuntime", dependencies: ["LPModel"]),
         .target(name: "TestFixtures", dependencies: ["LPCore"], path: "Tests/Fixtures"),
-        .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage", "LPHTTPClient", "TestFixtures"]),
+        // CoreTests links libcrypto itself, to check LibCrypto's run-time bindings against the headers.
+        .testTarget(name: "CoreTests", dependencies: ["LPCore", "LPState", "LPModel", "LPIndex", "LPStage", "LPHTTPClient", "TestFixtures"],
+                    linkerSettings: [.linkedLibrary("crypto")]),
         .testTarget(name: "StageLibraryTests", dependencies: stages.map { .target(name: $0.library) } + ["TestFixtures"]),
         .testTarget(name: "StageTests", dependencies: stages.map { .target(name: $0.library) }
                     + ["LPVerbs", "LPCatalog", "LPServe", "LPDaemon", "LPMCP", "TestFixtures"]),

@@ -31,16 +31,16 @@ final class PackageInstallTests: XCTestCase {
     }
 
     /// A command run with nothing but PATH=/usr/bin:/bin in its environment.
-    func bare(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> StageResult {
-        try StageProcess.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "TZ=UTC", executable] + arguments, cwd: cwd)
+    func bare(_ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String] = []) throws -> StageResult {
+        try StageProcess.run("/usr/bin/env", ["-i", "PATH=/usr/bin:/bin", "TZ=UTC"] + environment + [executable] + arguments, cwd: cwd)
     }
 
     func testTheDebDependsOnlyOnDebianLibrariesAndInstallsWithDpkg() throws {
         let (deb, _, version) = try package()
         let depends = try StageProcess.run("/usr/bin/dpkg-deb", ["-f", deb, "Depends"])
-        XCTAssertEqual(depends.stdoutText, "libarchive13, libssl3, libsqlite3-0\n")
+        XCTAssertEqual(depends.stdoutText, "libarchive13, libcurl4, libssl3\n")
         // The three are installed on this machine, so the installed binaries find them.
-        XCTAssertEqual(try StageProcess.run("/usr/bin/dpkg-query", ["-W", "libarchive13", "libssl3", "libsqlite3-0"]).status, 0)
+        XCTAssertEqual(try StageProcess.run("/usr/bin/dpkg-query", ["-W", "libarchive13", "libcurl4", "libssl3"]).status, 0)
         let root = try install(deb)
         let bin = root + "/usr/bin"
         // Every shipped command is installed and runs from the installed files alone.
@@ -62,15 +62,20 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(ldd.status, 0, ldd.stderr)
         XCTAssertFalse(ldd.stdoutText.contains("swift") || ldd.stdoutText.contains("Foundation") || ldd.stdoutText.contains("not found"),
                        ldd.stdoutText)
-        for name in ["libarchive.so.13", "libcrypto.so.3", "libsqlite3.so.0"] {
+        for name in ["libarchive.so.13", "libcurl.so.4"] {
             XCTAssertTrue(ldd.stdoutText.contains(name), "x07lp-stages does not load \(name): \(ldd.stdoutText)")
         }
+        // SQLite and libstdc++ are linked in from their static archives (scripts/bootstrap).
+        let needed = try StageProcess.run("/usr/bin/readelf", ["-d", root + "/usr/lib/x07lp/x07lp-stages"]).stdoutText
+        XCTAssertFalse(needed.contains("libsqlite3") || needed.contains("libstdc++") || needed.contains("libcrypto"), needed)
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-apply"), "../lib/x07lp/x07lp-stages")
-        // lp-query is its own lean binary: SQLite and libcrypto, not libarchive or libcurl's tree.
+        // lp-query is its own lean binary: the loader is left libc, libm and libgcc_s only (libcrypto
+        // is opened when a view first needs it: testTheInstalledQueryOpensLibcryptoOnlyWhenAViewNeedsIt).
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: bin + "/lp-query"), "../lib/x07lp/lp-query")
         let queryLdd = try StageProcess.run("/usr/bin/ldd", [root + "/usr/lib/x07lp/lp-query"]).stdoutText
-        XCTAssertTrue(queryLdd.contains("libsqlite3.so.0") && !queryLdd.contains("libcurl") && !queryLdd.contains("libarchive")
-                      && !queryLdd.contains("swift"), queryLdd)
+        for library in ["libsqlite3", "libcrypto", "libstdc++", "libcurl", "libarchive", "swift"] {
+            XCTAssertFalse(queryLdd.contains(library), queryLdd)
+        }
         let manifest = try StageProcess.run("/usr/bin/dpkg-deb", ["-c", deb]).stdoutText
         for path in ["./usr/share/man/man1/x07lp.1.gz", "./usr/share/bash-completion/completions/x07lp",
                      "./usr/share/zsh/vendor-completions/_x07lp", "./usr/share/x07lp/contracts/index.json",
@@ -103,6 +108,44 @@ final class PackageInstallTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stderr + verify.stdoutText)
         let schemas = try bare(x07lp, ["schema", "list"])
         XCTAssertEqual(try JSONParser.parse(schemas.stdout)["contracts_dir"], "embedded")
+    }
+
+    /// The installed lp-query maps libcrypto only for a view that checks signatures: with
+    /// `X07LP_TRUSTED_KEYS` it opens libssl3's libcrypto.so.3 and reads the PEM key; a libcrypto that
+    /// does not load is LP_LIBCRYPTO_MISSING (exit 50), never a crash.
+    func testTheInstalledQueryOpensLibcryptoOnlyWhenAViewNeedsIt() throws {
+        let root = try install(try package().deb)
+        let query = root + "/usr/bin/lp-query", hello = ExamplePacks.hello
+        let state = StageProcess.temporaryDirectory() + "/state"
+        let deploy = try bare(root + "/usr/bin/x07lp", ["deploy", "--pack", hello + "/pack.tar.gz", "--change", hello + "/change_request.ops.json",
+                                                         "--ops", hello + "/ops.canary.json", "--slo", hello + "/slo.json",
+                                                         "--policy", hello + "/policy.baseline.json",
+                                                         "--provenance", hello + "/provenance.dsse.json",
+                                                         "--trusted-key", hello + "/keys/test-signing.pub.pem",
+                                                         "--metrics-dir", StageProcess.repoRoot + "/examples/hello/metrics",
+                                                         "--pause-scale", "0", "--state-dir", state, "--json"])
+        XCTAssertEqual(deploy.status, 0, deploy.stderr)
+        let id = try XCTUnwrap(try JSONParser.parse(deploy.stdout)["result"]?["deployment_id"]?.stringValue, deploy.stdoutText)
+        let arguments = ["deploy", "--deployment-id", id, "--state-dir", state]
+        let key = ["X07LP_TRUSTED_KEYS=" + hello + "/keys/test-signing.pub.pem"]
+
+        let plain = try bare(query, arguments, environment: ["LD_DEBUG=files"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("libcrypto"), "a view without signatures opened libcrypto")
+        let checked = try bare(query, arguments, environment: key + ["LD_DEBUG=files"])
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stderr.contains("libcrypto.so.3"), "the key was read without libcrypto?")
+        XCTAssertEqual(try JSONParser.parse(checked.stdout)["signature_status"], try JSONParser.parse(plain.stdout)["signature_status"])
+
+        // A libcrypto.so.3 that is not a library, found first on the loader's path.
+        let broken = StageProcess.temporaryDirectory()
+        XCTAssertTrue(FileManager.default.createFile(atPath: broken + "/libcrypto.so.3", contents: Data("not ELF".utf8)))
+        let missing = try bare(query, arguments, environment: key + ["LD_LIBRARY_PATH=" + broken])
+        XCTAssertEqual(missing.status, 50, missing.stderr)
+        XCTAssertTrue(missing.stderr.hasPrefix("LP_LIBCRYPTO_MISSING: libcrypto.so.3 could not be loaded"), missing.stderr)
+        XCTAssertEqual(missing.stdout.count, 0)
+        // Without the key the same broken library is never opened.
+        XCTAssertEqual(try bare(query, arguments, environment: ["LD_LIBRARY_PATH=" + broken]).status, 0)
     }
 
     /// x07lpd from the installed files: its nginx and fcgiwrap run the installed lp-serve (a link

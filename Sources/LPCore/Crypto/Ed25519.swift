@@ -19,18 +19,18 @@ public enum Ed25519 {
 
     public static func generate() throws -> PrivateKey {
         var seed = [UInt8](repeating: 0, count: 32)
-        guard RAND_bytes(&seed, 32) == 1 else { throw KeyError(description: "RAND_bytes failed") }
+        guard crypto.RAND_bytes(&seed, 32) == 1 else { throw KeyError(description: "RAND_bytes failed") }
         return try privateKey(seed: seed)
     }
 
     public static func privateKey(seed: [UInt8]) throws -> PrivateKey {
-        guard seed.count == 32, let pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, 32) else {
+        guard seed.count == 32, let pkey = crypto.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, 32) else {
             throw KeyError(description: "an Ed25519 private key is 32 bytes")
         }
-        defer { EVP_PKEY_free(pkey) }
+        defer { crypto.EVP_PKEY_free(pkey) }
         var raw = [UInt8](repeating: 0, count: 32)
         var length = 32
-        guard EVP_PKEY_get_raw_public_key(pkey, &raw, &length) == 1, length == 32 else {
+        guard crypto.EVP_PKEY_get_raw_public_key(pkey, &raw, &length) == 1, length == 32 else {
             throw KeyError(description: "cannot derive the Ed25519 public key")
         }
         return PrivateKey(seed: seed, publicKey: PublicKey(raw: raw))
@@ -38,14 +38,14 @@ public enum Ed25519 {
 
     /// Reads an Ed25519 public key from PEM (`-----BEGIN PUBLIC KEY-----`).
     public static func publicKey(pem: [UInt8]) throws -> PublicKey {
-        guard let pkey = withPEM(pem, { PEM_read_bio_PUBKEY($0, nil, nil, nil) }) else {
+        guard let pkey = withPEM(pem, { crypto.PEM_read_bio_PUBKEY($0, nil, nil, nil) }) else {
             throw KeyError(description: "not a PEM public key")
         }
-        defer { EVP_PKEY_free(pkey) }
-        guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 else { throw KeyError(description: "the key is not Ed25519") }
+        defer { crypto.EVP_PKEY_free(pkey) }
+        guard crypto.EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 else { throw KeyError(description: "the key is not Ed25519") }
         var raw = [UInt8](repeating: 0, count: 32)
         var length = 32
-        guard EVP_PKEY_get_raw_public_key(pkey, &raw, &length) == 1, length == 32 else {
+        guard crypto.EVP_PKEY_get_raw_public_key(pkey, &raw, &length) == 1, length == 32 else {
             throw KeyError(description: "cannot read the raw Ed25519 public key")
         }
         return PublicKey(raw: raw)
@@ -53,44 +53,44 @@ public enum Ed25519 {
 
     /// Reads an Ed25519 private key from PEM (`-----BEGIN PRIVATE KEY-----`, PKCS#8).
     public static func privateKey(pem: [UInt8]) throws -> PrivateKey {
-        guard let pkey = withPEM(pem, { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
+        guard let pkey = withPEM(pem, { crypto.PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else {
             throw KeyError(description: "not a PEM private key")
         }
-        defer { EVP_PKEY_free(pkey) }
-        guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 else { throw KeyError(description: "the key is not Ed25519") }
+        defer { crypto.EVP_PKEY_free(pkey) }
+        guard crypto.EVP_PKEY_get_base_id(pkey) == EVP_PKEY_ED25519 else { throw KeyError(description: "the key is not Ed25519") }
         var seed = [UInt8](repeating: 0, count: 32)
         var length = 32
-        guard EVP_PKEY_get_raw_private_key(pkey, &seed, &length) == 1, length == 32 else {
+        guard crypto.EVP_PKEY_get_raw_private_key(pkey, &seed, &length) == 1, length == 32 else {
             throw KeyError(description: "cannot read the raw Ed25519 private key")
         }
         return try privateKey(seed: seed)
     }
 
     public static func sign(_ message: [UInt8], with key: PrivateKey) throws -> [UInt8] {
-        guard let pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, key.seed, 32),
-              let ctx = EVP_MD_CTX_new() else { throw KeyError(description: "cannot load the signing key") }
-        defer { EVP_PKEY_free(pkey); EVP_MD_CTX_free(ctx) }
+        guard let pkey = crypto.EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, key.seed, 32),
+              let ctx = crypto.EVP_MD_CTX_new() else { throw KeyError(description: "cannot load the signing key") }
+        defer { crypto.EVP_PKEY_free(pkey); crypto.EVP_MD_CTX_free(ctx) }
         var signature = [UInt8](repeating: 0, count: 64)
         var length = 64
-        guard EVP_DigestSignInit(ctx, nil, nil, nil, pkey) == 1,
-              EVP_DigestSign(ctx, &signature, &length, message, message.count) == 1, length == 64 else {
+        guard crypto.EVP_DigestSignInit(ctx, nil, nil, nil, pkey) == 1,
+              crypto.EVP_DigestSign(ctx, &signature, &length, message, message.count) == 1, length == 64 else {
             throw KeyError(description: "Ed25519 signing failed")
         }
         return signature
     }
 
     public static func verify(_ signature: [UInt8], of message: [UInt8], with key: PublicKey) -> Bool {
-        guard signature.count == 64, let pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, key.raw, 32),
-              let ctx = EVP_MD_CTX_new() else { return false }
-        defer { EVP_PKEY_free(pkey); EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey) == 1 else { return false }
-        return EVP_DigestVerify(ctx, signature, 64, message, message.count) == 1
+        guard signature.count == 64, let pkey = crypto.EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, key.raw, 32),
+              let ctx = crypto.EVP_MD_CTX_new() else { return false }
+        defer { crypto.EVP_PKEY_free(pkey); crypto.EVP_MD_CTX_free(ctx) }
+        guard crypto.EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey) == 1 else { return false }
+        return crypto.EVP_DigestVerify(ctx, signature, 64, message, message.count) == 1
     }
 
     private static func withPEM(_ pem: [UInt8], _ read: (OpaquePointer) -> OpaquePointer?) -> OpaquePointer? {
         pem.withUnsafeBytes { buffer -> OpaquePointer? in
-            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
-            defer { BIO_free(bio) }
+            guard let bio = crypto.BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+            defer { crypto.BIO_free(bio) }
             return read(bio)
         }
     }

@@ -7,16 +7,16 @@ public final class SHA256Hasher {
 
     public init() {
         // EVP_MD_CTX_new only fails when the process is out of memory.
-        guard let context = EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
+        guard let context = crypto.EVP_MD_CTX_new() else { fatalError("libcrypto: EVP_MD_CTX_new failed (out of memory)") }
         self.context = context
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
+        crypto.EVP_DigestInit_ex(context, crypto.EVP_sha256(), nil)
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit { crypto.EVP_MD_CTX_free(context) }
 
     public func update(_ buffer: UnsafeRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        EVP_DigestUpdate(context, base, buffer.count)
+        crypto.EVP_DigestUpdate(context, base, buffer.count)
         bytesHashed += UInt64(buffer.count)
     }
 
@@ -28,7 +28,7 @@ public final class SHA256Hasher {
     public func finish() -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
+        crypto.EVP_DigestFinal_ex(context, &digest, &length)
         return digest
     }
 }
