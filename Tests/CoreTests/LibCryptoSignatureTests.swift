@@ -58,14 +58,22 @@ final class LibCryptoSignatureTests: XCTestCase {
     }
 
     /// The PEM functions take a callback pointer, which Swift does not let a header declaration
-    /// become a C function value; both sides are compared as Swift function types instead.
-    func testThePEMFunctionsHaveTheHeadersSignatures() {
+    /// become a C function value: their signatures are compared as Swift function types (a compile
+    /// error when they differ), their addresses through the symbols this process linked.
+    func testThePEMFunctionsHaveTheHeadersSignatures() throws {
         typealias ReadPEM = (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, LibCrypto.PasswordCallback?, UnsafeMutableRawPointer?) -> OpaquePointer?
         typealias WriteKey = (OpaquePointer?, OpaquePointer?, OpaquePointer?, UnsafePointer<UInt8>?, Int32, LibCrypto.PasswordCallback?,
                               UnsafeMutableRawPointer?) -> Int32
         let c = LibCrypto.shared
-        let header: [Any] = [PEM_read_bio_PUBKEY as ReadPEM, PEM_read_bio_PrivateKey as ReadPEM, PEM_write_bio_PrivateKey as WriteKey]
-        let loaded: [Any] = [c.PEM_read_bio_PUBKEY as ReadPEM, c.PEM_read_bio_PrivateKey as ReadPEM, c.PEM_write_bio_PrivateKey as WriteKey]
-        XCTAssertEqual(header.count, loaded.count)
+        _ = (PEM_read_bio_PUBKEY as ReadPEM, c.PEM_read_bio_PUBKEY as ReadPEM)
+        _ = (PEM_read_bio_PrivateKey as ReadPEM, c.PEM_read_bio_PrivateKey as ReadPEM)
+        _ = (PEM_write_bio_PrivateKey as WriteKey, c.PEM_write_bio_PrivateKey as WriteKey)
+        let linked = try XCTUnwrap(dlopen(nil, RTLD_NOW))
+        let loaded = [("PEM_read_bio_PUBKEY", unsafeBitCast(c.PEM_read_bio_PUBKEY, to: UnsafeRawPointer.self)),
+                      ("PEM_read_bio_PrivateKey", unsafeBitCast(c.PEM_read_bio_PrivateKey, to: UnsafeRawPointer.self)),
+                      ("PEM_write_bio_PrivateKey", unsafeBitCast(c.PEM_write_bio_PrivateKey, to: UnsafeRawPointer.self))]
+        for (name, address) in loaded {
+            XCTAssertEqual(dlsym(linked, name).map(UnsafeRawPointer.init), address, name)
+        }
     }
 }
