@@ -18,7 +18,8 @@ enum ServeCommands {
     static let commands: [StageCommand] = [
         StageCommand(words: ["serve", "start"], spec: spec("start", "start serving every live deployment's public listener")) { ctx in
             try requireState(ctx)
-            return StageOutput(result: try ServeRuntime(state: ctx.state).start(supervisor: try ownExecutable()).json)
+            return StageOutput(result: try ServeRuntime(state: ctx.state).start(supervisor: try ownExecutable()).json,
+                               diagnostics: ServePorts.diagnostics())
         },
         StageCommand(words: ["serve", "stop"], spec: spec("stop", "stop serving")) { ctx in
             try requireState(ctx)
@@ -26,7 +27,7 @@ enum ServeCommands {
         },
         StageCommand(words: ["serve", "status"], spec: spec("status", "whether serving runs and what each listener serves")) { ctx in
             try requireState(ctx)
-            return StageOutput(result: ServeRuntime(state: ctx.state).status().json)
+            return StageOutput(result: ServeRuntime(state: ctx.state).status().json, diagnostics: ServePorts.diagnostics())
         },
     ]
 

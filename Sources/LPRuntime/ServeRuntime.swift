@@ -21,18 +21,12 @@ public struct ServeRuntime: Sendable {
     /// The pid a pid file names, when that process runs.
     static func pid(in file: String) -> Int32? {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, isAlive(pid) else { return nil }
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, ProcessTable.isRunning(pid) else { return nil }
         return pid
     }
 
     /// Runs, and is not a zombie (a process that ended and that nobody has reaped yet: this
     /// machine's init may take its time).
-    static func isAlive(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
-    }
-
     public var isRunning: Bool { pid != nil }
 
     /// Writes the configuration and starts nginx (a no-op for the process when it already runs:
@@ -81,7 +75,7 @@ public struct ServeRuntime: Sendable {
     /// group, so the group of the pid file's dead pid is exactly those back ends.
     private func endOrphanedBackends() {
         guard let text = try? String(contentsOfFile: layout.supervisorPidFile, encoding: .utf8),
-              let stale = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), stale > 1, !Self.isAlive(stale) else { return }
+              let stale = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), stale > 1, !ProcessTable.isRunning(stale) else { return }
         kill(-stale, SIGTERM)
         for _ in 0..<100 where kill(-stale, 0) == 0 { usleep(20_000) }
         kill(-stale, SIGKILL)
@@ -93,7 +87,7 @@ public struct ServeRuntime: Sendable {
     public func stop() throws -> ServeStatus {
         if let supervisor = Self.pid(in: layout.supervisorPidFile) {
             kill(supervisor, SIGTERM)
-            for _ in 0..<250 where Self.isAlive(supervisor) { usleep(20_000) }
+            for _ in 0..<250 where ProcessTable.isRunning(supervisor) { usleep(20_000) }
             // Whatever of its group is left (all of it, when it was a zombie already): an empty
             // group is no target, and its id is not handed out while it has members.
             kill(-supervisor, SIGKILL)
@@ -102,9 +96,15 @@ public struct ServeRuntime: Sendable {
         }
         unlink(layout.supervisorPidFile)
         if let pid {
+            let workers = ProcessTable.children(of: pid)
             kill(pid, SIGTERM)
-            for _ in 0..<250 where kill(pid, 0) == 0 { usleep(20_000) }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+            for _ in 0..<250 where ProcessTable.isRunning(pid) { usleep(20_000) }
+            if ProcessTable.isRunning(pid) { kill(pid, SIGKILL) }
+            // A master that had to be killed leaves its workers holding the listener ports (the
+            // next start on them would fail to bind): they go too, and stop returns once they have.
+            let left = workers.filter(ProcessTable.isRunning)
+            left.forEach { kill($0, SIGKILL) }
+            for _ in 0..<50 where left.contains(where: ProcessTable.isRunning) { usleep(20_000) }
             unlink(layout.pidFile)
         }
         return ServeStatus(layout: layout, running: nil)
@@ -125,14 +125,14 @@ public struct ServeRuntime: Sendable {
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
         let status = try writeConfiguration(pending: pending)
-        let old = Self.children(of: master)
+        let old = ProcessTable.children(of: master)
         kill(master, SIGHUP)
         // New workers mean nginx took the configuration (it keeps the old one when, say, a
         // port is taken); the old workers' exit means no request is routed by the old weights.
         var reloaded = false
         var drained = false
         for _ in 0..<250 {
-            let children = Self.children(of: master)
+            let children = ProcessTable.children(of: master)
             reloaded = reloaded || !children.subtracting(old).isEmpty
             drained = reloaded && children.isDisjoint(with: old)
             if drained { break }
@@ -189,14 +189,4 @@ public struct ServeRuntime: Sendable {
     }
 
     /// The pids whose parent is `pid` (nginx's workers).
-    static func children(of pid: Int32) -> Set<Int32> {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return Set(names.compactMap { name -> Int32? in
-            guard let child = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ")".
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
-        })
-    }
 }

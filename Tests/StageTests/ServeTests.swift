@@ -28,7 +28,8 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
         try startServing(fixture)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": [
             ["set_weight": 37], ["analysis": ["kind": "slo.eval", "require_decision": "promote"]]]]])
-        XCTAssertEqual(try run(fixture, plan: plan, metricsDir: try metrics(fixture, [])).status, 16)
+        let held = try run(fixture, plan: plan, metricsDir: try metrics(fixture, []))
+        XCTAssertEqual(held.status, 16, held.stderr + held.stdoutText)
         let listener = RoutingRule.publicListener(execId: fixture.id)
         return (fixture, Int(listener.split(separator: ":").last ?? "") ?? 0)
     }
@@ -244,6 +245,22 @@ final class ServeRefusalTests: XCTestCase, ExampleDeploymentSupport {
         XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the probe did not wait for a back end that cannot start")
         let backends = try ServeHarness.serve("status", state: fixture.state)["backends"]?.arrayValue ?? []
         XCTAssertGreaterThan(backends.first?["restarts"]?.intValue ?? 0, 0)
+    }
+
+    /// A master that does not stop (here: stopped with SIGSTOP) is killed after 5 s, and its
+    /// workers with it: `serve stop` leaves no process holding the listener ports, so the next
+    /// start can bind them.
+    func testStopEndsTheWorkersOfAMasterThatHadToBeKilled() throws {
+        let fixture = try accepted()
+        let started = try ServeHarness.serve("start", state: fixture.state)
+        addTeardownBlock { _ = try? StageProcess.x07lp(["serve", "stop", "--state-dir", fixture.state]) }
+        let master = try XCTUnwrap(started["pid"]?.intValue.map(Int32.init))
+        let workers = ProcessTable.children(of: master)
+        XCTAssertFalse(workers.isEmpty, "nginx runs workers")
+        XCTAssertEqual(kill(master, SIGSTOP), 0)
+        XCTAssertEqual(try ServeHarness.serve("stop", state: fixture.state)["running"], false)
+        XCTAssertEqual(workers.filter(ProcessTable.isRunning), [], "workers of the killed master are left")
+        XCTAssertEqual(try ServeHarness.serve("start", state: fixture.state)["running"], true)
     }
 
     /// A listener port taken by another process: nginx keeps its configuration and the run says so.
