@@ -107,8 +107,7 @@ enum DaemonProcesses {
     static func stop(_ file: String, signal: Int32, group: Bool = false) -> Bool {
         guard let pid = pid(file) else { return false }
         kill(group ? -pid : pid, signal)
-        for _ in 0..<250 where ProcessTable.isRunning(pid) { usleep(20_000) }
-        if ProcessTable.isRunning(pid) { kill(group ? -pid : pid, SIGKILL) }
+        if !ProcessTable.waitForExit([pid], milliseconds: 5_000) { kill(group ? -pid : pid, SIGKILL) }
         unlink(file)
         return true
     }

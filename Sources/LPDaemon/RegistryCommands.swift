@@ -14,6 +14,10 @@ enum RegistryCommands {
         return host
     }
 
+    static func answer(_ list: OCIRegistries) -> StageOutput {
+        StageOutput(result: ["registries": .array(list.registries.map(JSON.string))])
+    }
+
     static let allow = CredentialCommands.simple(
         ["registry", "allow"], "let remote runs publish to an OCI registry", usage: "x07lpd registry allow --state-dir DIR --host HOST[:PORT]",
         options: [hostOption], example: "x07lpd registry allow --state-dir /var/lib/x07lpd --host registry.example.com") { ctx in
@@ -22,14 +26,13 @@ enum RegistryCommands {
         var list = try OCIRegistries.load(state: state)
         list.registries = Array(Set(list.registries + [host])).sorted()
         try list.save(state: state)
-        return StageOutput(result: ["registries": .array(list.registries.map(JSON.string))])
+        return answer(list)
     }
 
     static let list = CredentialCommands.simple(
         ["registry", "list"], "the OCI registries remote runs may publish to", usage: "x07lpd registry list --state-dir DIR",
         options: [], example: "x07lpd registry list --state-dir /var/lib/x07lpd") { ctx in
-        let list = try OCIRegistries.load(state: try LifecycleCommands.stateDir(ctx))
-        return StageOutput(result: ["registries": .array(list.registries.map(JSON.string))])
+        return answer(try OCIRegistries.load(state: try LifecycleCommands.stateDir(ctx)))
     }
 
     static let remove = CredentialCommands.simple(
@@ -41,6 +44,6 @@ enum RegistryCommands {
         guard list.registries.contains(host) else { throw LPError(.usage, code: "LP_NOT_FOUND", "\(host) is not an allowed registry") }
         list.registries.removeAll { $0 == host }
         try list.save(state: state)
-        return StageOutput(result: ["registries": .array(list.registries.map(JSON.string))])
+        return answer(list)
     }
 }

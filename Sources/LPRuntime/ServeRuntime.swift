@@ -25,8 +25,6 @@ public struct ServeRuntime: Sendable {
         return pid
     }
 
-    /// Runs, and is not a zombie (a process that ended and that nobody has reaped yet: this
-    /// machine's init may take its time).
     public var isRunning: Bool { pid != nil }
 
     /// Writes the configuration and starts nginx (a no-op for the process when it already runs:
@@ -87,7 +85,7 @@ public struct ServeRuntime: Sendable {
     public func stop() throws -> ServeStatus {
         if let supervisor = Self.pid(in: layout.supervisorPidFile) {
             kill(supervisor, SIGTERM)
-            for _ in 0..<250 where ProcessTable.isRunning(supervisor) { usleep(20_000) }
+            ProcessTable.waitForExit([supervisor], milliseconds: 5_000)
             // Whatever of its group is left (all of it, when it was a zombie already): an empty
             // group is no target, and its id is not handed out while it has members.
             kill(-supervisor, SIGKILL)
@@ -98,13 +96,12 @@ public struct ServeRuntime: Sendable {
         if let pid {
             let workers = ProcessTable.children(of: pid)
             kill(pid, SIGTERM)
-            for _ in 0..<250 where ProcessTable.isRunning(pid) { usleep(20_000) }
-            if ProcessTable.isRunning(pid) { kill(pid, SIGKILL) }
+            if !ProcessTable.waitForExit([pid], milliseconds: 5_000) { kill(pid, SIGKILL) }
             // A master that had to be killed leaves its workers holding the listener ports (the
             // next start on them would fail to bind): they go too, and stop returns once they have.
             let left = workers.filter(ProcessTable.isRunning)
             left.forEach { kill($0, SIGKILL) }
-            for _ in 0..<50 where left.contains(where: ProcessTable.isRunning) { usleep(20_000) }
+            ProcessTable.waitForExit(left, milliseconds: 1_000)
             unlink(layout.pidFile)
         }
         return ServeStatus(layout: layout, running: nil)
@@ -187,6 +184,4 @@ public struct ServeRuntime: Sendable {
         }
         throw LPError(.usage, code: "LP_SERVE_DEPENDENCY_MISSING", "nginx is not installed (Debian: apt-get install nginx libnginx-mod-http-js)")
     }
-
-    /// The pids whose parent is `pid` (nginx's workers).
 }

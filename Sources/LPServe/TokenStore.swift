@@ -12,7 +12,7 @@ public enum Scope: String, Codable, Sendable, CaseIterable {
 
 /// The daemon's tokens: `<state>/.x07lpd/tokens.json` (0600) holds each token's name, scope and
 /// SHA-256, never the token. With no file, or no entry, every authenticated route is refused.
-public struct TokenStore: Codable, Sendable {
+public struct TokenStore: DaemonDocument, Sendable {
     public struct Entry: Codable, Sendable, Equatable {
         public var name: String
         public var scope: Scope
@@ -25,19 +25,7 @@ public struct TokenStore: Codable, Sendable {
 
     public init() {}
 
-    public static func path(state root: String) -> String { root + "/.x07lpd/tokens.json" }
-
-    public static func load(state root: String) throws -> TokenStore {
-        let path = path(state: root)
-        guard FileManager.default.fileExists(atPath: path) else { return TokenStore() }
-        let bytes = try InputDocument.readFile(path, limit: 1 << 20)
-        return try JSONParser.parse(bytes).decode(TokenStore.self)
-    }
-
-    public func save(state root: String) throws {
-        try AtomicFile.makeDirectories(root + "/.x07lpd")
-        _ = try AtomicFile.write(try JSON(encoding: self).encoded(.pretty) + [0x0A], to: Self.path(state: root))
-    }
+    public static let fileName = "tokens.json"
 
     /// The entry whose hash matches `token`, comparing every entry in constant time.
     public func entry(for token: String) -> Entry? {

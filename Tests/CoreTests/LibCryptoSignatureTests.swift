@@ -16,7 +16,7 @@ final class LibCryptoSignatureTests: XCTestCase {
     }
 
     func testEveryLoadedFunctionIsTheHeadersDeclaration() {
-        let c = LibCrypto.shared
+        let c = crypto
         same("EVP_MD_CTX_new", c.EVP_MD_CTX_new, EVP_MD_CTX_new)
         same("EVP_MD_CTX_free", c.EVP_MD_CTX_free, EVP_MD_CTX_free)
         same("EVP_sha256", c.EVP_sha256, EVP_sha256)
@@ -64,7 +64,7 @@ final class LibCryptoSignatureTests: XCTestCase {
         typealias ReadPEM = (OpaquePointer?, UnsafeMutablePointer<OpaquePointer?>?, LibCrypto.PasswordCallback?, UnsafeMutableRawPointer?) -> OpaquePointer?
         typealias WriteKey = (OpaquePointer?, OpaquePointer?, OpaquePointer?, UnsafePointer<UInt8>?, Int32, LibCrypto.PasswordCallback?,
                               UnsafeMutableRawPointer?) -> Int32
-        let c = LibCrypto.shared
+        let c = crypto
         _ = (PEM_read_bio_PUBKEY as ReadPEM, c.PEM_read_bio_PUBKEY as ReadPEM)
         _ = (PEM_read_bio_PrivateKey as ReadPEM, c.PEM_read_bio_PrivateKey as ReadPEM)
         _ = (PEM_write_bio_PrivateKey as WriteKey, c.PEM_write_bio_PrivateKey as WriteKey)

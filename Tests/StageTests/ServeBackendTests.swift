@@ -47,29 +47,10 @@ final class ServeBackendTests: XCTestCase, ExampleDeploymentSupport {
         let fixture = Fixture(state: served.state, work: StageProcess.temporaryDirectory(), id: id)
         let plan = try plan(fixture, strategy: ["type": "canary", "canary": ["steps": .array(steps)]])
         let port = Int(RoutingRule.publicListener(execId: id).split(separator: ":").last ?? "") ?? 0
-        let result = Locked<StageResult?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let run = try? StageProcess.x07lp(["deploy", "run", "--deployment-id", id, "--metrics-from", "access-log",
-                                               "--plan", plan, "--state-dir", served.state, "--json"])
-            result.update { $0 = run }
-            done.signal()
-        }
-        // The run's end is read from `result`, never by taking the semaphore (a take in the
-        // first loop would leave the second waiting forever); 5 minutes bound both loops.
-        func running() -> Bool { result.value == nil }
-        let deadline = DispatchTime.now() + .seconds(300)
-        // The listener comes up at the run's prepare step.
-        while running(), DispatchTime.now() < deadline,
-              try ServeBackends.get(port: port, keys: ["wait"], path: "/").first?.status != 200 {
-            usleep(50_000)
-        }
-        var batches: [[ServeBackends.Answer]] = []
-        while running(), DispatchTime.now() < deadline {
-            batches.append(try ServeBackends.get(port: port, keys: keys, path: "/api/hello"))
-        }
-        XCTAssertEqual(done.wait(timeout: deadline), .success, "the run did not end within 5 minutes")
-        return (try XCTUnwrap(result.value), batches)
+        return try ServeHarness.runWithTraffic(
+            id: id, plan: plan, state: served.state,
+            ready: { try ServeBackends.get(port: port, keys: ["wait"], path: "/").first?.status == 200 },
+            batch: { try ServeBackends.get(port: port, keys: keys, path: "/api/hello") })
     }
 
     /// The weights in `candidates` under which every answer of `batch` is where `route` sends its key.

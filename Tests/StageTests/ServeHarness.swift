@@ -23,6 +23,30 @@ enum ServeHarness {
         }
     }
 
+    /// `x07lp deploy run` of `id` with `--metrics-from access-log`, in the background; once `ready`
+    /// says the listener is up (it comes up at the run's prepare step), `batch` is sent again and
+    /// again until the run ends. The run's end is read from its result, never by taking the
+    /// semaphore in a loop (a take in the first loop would leave the second waiting forever);
+    /// 5 minutes bound both loops.
+    static func runWithTraffic<Batch>(id: String, plan: String, state: String, ready: () throws -> Bool,
+                                      batch: () throws -> Batch) throws -> (StageResult, [Batch]) {
+        let result = Locked<StageResult?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let run = try? StageProcess.x07lp(["deploy", "run", "--deployment-id", id, "--metrics-from", "access-log",
+                                               "--plan", plan, "--state-dir", state, "--json"])
+            result.update { $0 = run }
+            done.signal()
+        }
+        func running() -> Bool { result.value == nil }
+        let deadline = DispatchTime.now() + .seconds(300)
+        while running(), DispatchTime.now() < deadline, try !ready() { usleep(50_000) }
+        var batches: [Batch] = []
+        while running(), DispatchTime.now() < deadline { batches.append(try batch()) }
+        XCTAssertEqual(done.wait(timeout: deadline), .success, "the run did not end within 5 minutes")
+        return (try XCTUnwrap(result.value), batches)
+    }
+
     static func serve(_ verb: String, state: String) throws -> JSON {
         let result = try StageProcess.x07lp(["serve", verb, "--state-dir", state, "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)

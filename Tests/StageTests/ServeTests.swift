@@ -151,28 +151,11 @@ final class ServeTests: XCTestCase, ExampleDeploymentSupport {
     /// through the listener (from the moment the run's prepare step has put it up).
     func runWithTraffic(_ fixture: Fixture, plan: String, path: String) throws -> (StageResult, [(slot: String, revision: String)]) {
         let port = Int(RoutingRule.publicListener(execId: fixture.id).split(separator: ":").last ?? "") ?? 0
-        let result = Locked<StageResult?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            let run = try? StageProcess.x07lp(["deploy", "run", "--deployment-id", fixture.id, "--metrics-from", "access-log",
-                                               "--plan", plan, "--state-dir", fixture.state, "--json"])
-            result.update { $0 = run }
-            done.signal()
-        }
-        // The run's end is read from `result`, never by taking the semaphore (a take in the
-        // first loop would leave the second waiting forever); 5 minutes bound both loops.
-        func running() -> Bool { result.value == nil }
-        let deadline = DispatchTime.now() + .seconds(300)
-        while running(), DispatchTime.now() < deadline,
-              try ServeHarness.slots(port: port, keys: ["wait"], path: path).first?.slot.isEmpty != false {
-            usleep(50_000)
-        }
-        var answers: [(slot: String, revision: String)] = []
-        while running(), DispatchTime.now() < deadline {
-            answers += try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: path)
-        }
-        XCTAssertEqual(done.wait(timeout: deadline), .success, "the run did not end within 5 minutes")
-        return (try XCTUnwrap(result.value), answers)
+        let (run, batches) = try ServeHarness.runWithTraffic(
+            id: fixture.id, plan: plan, state: fixture.state,
+            ready: { try ServeHarness.slots(port: port, keys: ["wait"], path: path).first?.slot.isEmpty == false },
+            batch: { try ServeHarness.slots(port: port, keys: (0..<20).map { "user-\($0)" }, path: path) })
+        return (run, batches.flatMap { $0 })
     }
 
     func startServing(_ fixture: Fixture) throws {

@@ -11,11 +11,8 @@ import Glibc
 ///
 /// Every signature here is checked against the header at compile time by
 /// `CoreTests/LibCryptoSignatureTests`, which links libcrypto the ordinary way.
-public struct LibCrypto: @unchecked Sendable {
-    /// The loaded library; a process without libcrypto.so.3 stops here with LP_LIBCRYPTO_MISSING.
-    public static let shared = LibCrypto()
-
-    public static let soname = "libcrypto.so.3"
+struct LibCrypto: @unchecked Sendable {
+    static let soname = "libcrypto.so.3"
 
     typealias Bytes = UnsafePointer<UInt8>?
     typealias MutableBytes = UnsafeMutablePointer<UInt8>?
@@ -75,7 +72,7 @@ public struct LibCrypto: @unchecked Sendable {
     let ECDSA_SIG_free: @convention(c) (OpaquePointer?) -> Void
     let BN_bn2binpad: @convention(c) (OpaquePointer?, MutableBytes, Int32) -> Int32
 
-    private init() {
+    fileprivate init() {
         guard let handle = dlopen(Self.soname, RTLD_NOW | RTLD_LOCAL) else {
             Self.stop("\(Self.soname) could not be loaded (\(Self.lastError)); install Debian's libssl3")
         }
@@ -139,5 +136,7 @@ public struct LibCrypto: @unchecked Sendable {
     }
 }
 
-/// The loaded libcrypto, as the crypto files of LPCore call it.
-var crypto: LibCrypto { .shared }
+/// The loaded libcrypto, as the crypto files of LPCore call it: loaded at the first use (a global
+/// is initialised once, on first access); a process without libcrypto.so.3 stops there with
+/// LP_LIBCRYPTO_MISSING.
+let crypto = LibCrypto()

@@ -14,6 +14,14 @@ public enum ProcessTable {
         return fields.first != "Z"
     }
 
+    /// Polls every 20 ms until none of `pids` runs, for at most `milliseconds`; true when they
+    /// all ended in time.
+    @discardableResult
+    public static func waitForExit(_ pids: some Collection<Int32>, milliseconds: Int) -> Bool {
+        for _ in 0..<max(1, milliseconds / 20) where pids.contains(where: isRunning) { usleep(20_000) }
+        return !pids.contains(where: isRunning)
+    }
+
     /// The processes whose parent is `pid`, zombies included.
     public static func children(of pid: Int32) -> Set<Int32> {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
